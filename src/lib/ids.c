@@ -1,0 +1,60 @@
+/*
+ * ids.c - look up the qmail users and groups, see ids.h.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "ids.h"
+
+int
+ids_user(enum conf_user role, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	if (role < 0 || role >= CONF_NUSERS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (conf_unprivileged) {
+		*uid = (uid_t)conf_unpriv_uid;
+		*gid = (gid_t)conf_unpriv_gid;
+		return 0;
+	}
+	errno = 0;
+	pw = getpwnam(conf_user_names[role]);
+	if (pw == NULL) {
+		if (errno == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int
+ids_group(enum conf_group group, gid_t *gid)
+{
+	struct group *gr;
+
+	if (group < 0 || group >= CONF_NGROUPS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (conf_unprivileged) {
+		*gid = (gid_t)conf_unpriv_gid;
+		return 0;
+	}
+	errno = 0;
+	gr = getgrnam(conf_group_names[group]);
+	if (gr == NULL) {
+		if (errno == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
