@@ -103,28 +103,42 @@ FORCE:
 
 # --- compiling -----------------------------------------------------------
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q =
+say = @true
+else
+Q = @
+say = @printf '  %-6s %s\n'
+endif
+
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/obj/gen/conf.o: $(BUILD)/gen/conf.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/libq.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
 
 define PROG_RULE
 $(BUILD)/bin/$(notdir $(1:.c=)): $(BUILD)/obj/$(1:src/%.c=%).o $(BUILD)/libq.a
 	@mkdir -p $(BUILD)/bin
-	$$(CC) $$(CFLAGS_ALL) $$(LDFLAGS_ALL) -o $$@ $$< $(BUILD)/libq.a $$(LIBS_$(notdir $(1:.c=)))
+	$$(say) LD $$@
+	$$(Q)$$(CC) $$(CFLAGS_ALL) $$(LDFLAGS_ALL) -o $$@ $$< $(BUILD)/libq.a $$(LIBS_$(notdir $(1:.c=)))
 endef
 $(foreach s,$(PROG_SRCS),$(eval $(call PROG_RULE,$(s))))
 
 $(BUILD)/scripts/%: scripts/%.in $(BUILD)/gen/conf.stamp
 	@mkdir -p $(BUILD)/scripts
-	sed -e 's|@QMAIL_HOME@|$(QMAIL_HOME)|g' -e 's|@SPLIT@|$(SPLIT)|g' \
+	$(say) GEN $@
+	$(Q)sed -e 's|@QMAIL_HOME@|$(QMAIL_HOME)|g' -e 's|@SPLIT@|$(SPLIT)|g' \
 	    -e 's|@UNPRIV@|$(UNPRIV)|g' \
 	    -e 's|@USER_ALIAS@|$(USER_ALIAS)|g' -e 's|@USER_QMAILD@|$(USER_QMAILD)|g' \
 	    -e 's|@USER_QMAILL@|$(USER_QMAILL)|g' -e 's|@USER_QMAILP@|$(USER_QMAILP)|g' \
@@ -139,7 +153,8 @@ $(BUILD)/scripts/%: scripts/%.in $(BUILD)/gen/conf.stamp
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libq.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< \
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(LDFLAGS_ALL) -o $@ $< \
 	  $(BUILD)/libq.a -lcmocka -lcdb
 
 unit-tests: $(UNIT_BINS)
@@ -165,12 +180,12 @@ lint:
 # --- installation --------------------------------------------------------
 
 setup: all
-	$(BUILD)/bin/install $(BUILD)
+	$(BUILD)/bin/install $(BUILD) .
 
 install: setup
 
 check: all
-	$(BUILD)/bin/instcheck
+	$(BUILD)/bin/instcheck $(BUILD) .
 
 # --- demo ----------------------------------------------------------------
 

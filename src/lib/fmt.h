@@ -18,7 +18,7 @@ size_t fmt_ulong(char *s, unsigned long long u);
 /*
  * scan_ulong - parse the decimal digits at the start of s (at least one)
  * into *u.  Returns the number of bytes used, 0 if s does not start with a
- * digit or the value does not fit (errno ERANGE in that case).
+ * digit (errno EINVAL) or the value does not fit (errno ERANGE).
  */
 size_t scan_ulong(const char *s, unsigned long long *u);
 

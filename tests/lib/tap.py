@@ -52,5 +52,5 @@ class Tap:
 def instance_reset():
     """A fresh, empty queue in the test instance's home."""
     shutil.rmtree(QHOME, ignore_errors=True)
-    subprocess.run([os.path.join(QBIN, "install"), QBUILD], check=True,
+    subprocess.run([os.path.join(QBIN, "install"), QBUILD, SRCROOT], check=True,
                    stdout=subprocess.DEVNULL)

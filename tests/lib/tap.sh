@@ -48,5 +48,5 @@ done_testing() {
 # instance_reset: a fresh, empty queue in the test instance's home.
 instance_reset() {
   rm -rf "$QHOME"
-  "$QBIN/install" "$QBUILD" >/dev/null || { echo "Bail out! install failed"; exit 1; }
+  "$QBIN/install" "$QBUILD" "$SRCROOT" >/dev/null || { echo "Bail out! install failed"; exit 1; }
 }
