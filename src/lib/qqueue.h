@@ -1,0 +1,89 @@
+/*
+ * qqueue.h - hand a message to qmail-queue (or to $QMAILQUEUE).
+ *
+ * Every program that queues mail (qmail-inject, sendmail, forward,
+ * qmail-local's forwarding, qmail-smtpd, qmail-qmqpd ...) does it through
+ * this module, so the protocol of qmail-queue(8) and the wording of its
+ * failures live in one place:
+ *
+ *	qqueue_open(&q, NULL);
+ *	qqueue_put(&q, header, len); ... (the message)
+ *	qqueue_from(&q, sender);
+ *	qqueue_to(&q, recipient); ...
+ *	code = qqueue_close(&q);
+ *	if (code != 0) report qqueue_strerror(code) ...
+ *
+ * Write errors on the way (qmail-queue died early) are remembered and not
+ * reported until qqueue_close, which always reaps the child.  Callers
+ * should ignore SIGPIPE, so that such a write fails with EPIPE instead of
+ * killing them.
+ */
+#ifndef QQUEUE_H
+#define QQUEUE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "iobuf.h"
+
+/* qqueue_close's code when qmail-queue could not be run at all. */
+#define QQUEUE_EXEC_FAILED 120
+/* qqueue_close's code when the child died of a signal or a write failed
+ * in a way qmail-queue's own code does not explain. */
+#define QQUEUE_CRASHED 81
+
+struct qqueue {
+	pid_t pid;
+	int msgfd;	/* our end of the child's fd 0 */
+	int envfd;	/* our end of the child's fd 1 */
+	int failed;	/* a write failed: the message is incomplete */
+	struct iobuf out;
+	char space[16384];
+	size_t msgbytes; /* bytes of message written so far (saturating) */
+};
+
+/*
+ * qqueue_open - start the queueing program: $QMAILQUEUE if set and not
+ * empty, otherwise QMAILHOME/bin/qmail-queue.  program overrides both
+ * when not NULL.  The child gets the message pipe on fd 0 and the
+ * envelope pipe on fd 1; its stderr is the caller's.  0, or -1 with errno
+ * (the child could not be started).
+ */
+int qqueue_open(struct qqueue *q, const char *program);
+
+/* qqueue_put - more of the message (buffered); failures are remembered */
+void qqueue_put(struct qqueue *q, const void *p, size_t n);
+
+/* qqueue_puts - qqueue_put of a C string */
+void qqueue_puts(struct qqueue *q, const char *s);
+
+/*
+ * qqueue_from - end the message and give the envelope sender (which must
+ * not contain a NUL; "" is the null sender).
+ */
+void qqueue_from(struct qqueue *q, const char *sender);
+
+/* qqueue_to - one envelope recipient (no NUL inside) */
+void qqueue_to(struct qqueue *q, const char *recipient);
+
+/*
+ * qqueue_close - end the envelope, wait for the child and return its exit
+ * code: 0 when the message is queued.  A remembered write failure with a
+ * child that still exited 0 gives 54 (qmail-queue cannot have read what
+ * we meant); a child killed by a signal gives QQUEUE_CRASHED; a child that
+ * could not be reaped gives QQUEUE_CRASHED too.  Safe to call once.
+ */
+int qqueue_close(struct qqueue *q);
+
+/*
+ * qqueue_strerror - qmail's report for a qmail-queue exit code, starting
+ * with 'D' (permanent) or 'Z' (temporary), as qmail-smtpd and
+ * qmail-local print it, e.g. "Zqq write error or disk full (#4.3.0)".
+ * "" for 0.
+ */
+const char *qqueue_strerror(int code);
+
+/* qqueue_permanent - 1 if the exit code means a permanent failure */
+int qqueue_permanent(int code);
+
+#endif

@@ -1,0 +1,2 @@
+LIBS_qmail-newu = -lcdb
+LIBS_qmail-lspawn = -lcdb
