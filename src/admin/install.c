@@ -106,31 +106,21 @@ discard(const char *tmp)
 static void
 install_ids_resolve(struct install *in)
 {
-	int u, g;
-	gid_t unused;
+	struct ids_all ids;
+	const char *name;
+	int is_group;
 
-	for (u = 0; u < CONF_NUSERS; u++) {
-		if (ids_user((enum conf_user)u, &in->uid[u], &unused) == 0)
-			continue;
+	if (ids_resolve_all(&ids, &name, &is_group) == -1) {
 		if (errno == ENOENT)
 			fatalx(EXIT_TEMP,
-			    "user %s does not exist: create the qmail users "
+			    "%s %s does not exist: create the qmail users "
 			    "and groups first with %s/scripts/users",
-			    conf_user_names[u], in->build);
-		fatal(
-		    EXIT_TEMP, "unable to look up user %s", conf_user_names[u]);
+			    is_group ? "group" : "user", name, in->build);
+		fatal(EXIT_TEMP, "unable to look up %s %s",
+		    is_group ? "group" : "user", name);
 	}
-	for (g = 0; g < CONF_NGROUPS; g++) {
-		if (ids_group((enum conf_group)g, &in->gid[g]) == 0)
-			continue;
-		if (errno == ENOENT)
-			fatalx(EXIT_TEMP,
-			    "group %s does not exist: create the qmail users "
-			    "and groups first with %s/scripts/users",
-			    conf_group_names[g], in->build);
-		fatal(EXIT_TEMP, "unable to look up group %s",
-		    conf_group_names[g]);
-	}
+	memcpy(in->uid, ids.uid, sizeof(ids.uid));
+	memcpy(in->gid, ids.gid, sizeof(ids.gid));
 }
 
 /*

@@ -85,27 +85,19 @@ home_path(char *buf, const char *rel, const char *name)
 static void
 check_ids_resolve(struct check *c)
 {
-	int u, g;
-	gid_t unused;
+	struct ids_all ids;
+	const char *name;
+	int is_group;
 
-	for (u = 0; u < CONF_NUSERS; u++) {
-		if (ids_user((enum conf_user)u, &c->uid[u], &unused) == 0)
-			continue;
+	if (ids_resolve_all(&ids, &name, &is_group) == -1) {
 		if (errno == ENOENT)
-			fatalx(EXIT_TEMP, "user %s does not exist",
-			    conf_user_names[u]);
-		fatal(
-		    EXIT_TEMP, "unable to look up user %s", conf_user_names[u]);
+			fatalx(EXIT_TEMP, "%s %s does not exist",
+			    is_group ? "group" : "user", name);
+		fatal(EXIT_TEMP, "unable to look up %s %s",
+		    is_group ? "group" : "user", name);
 	}
-	for (g = 0; g < CONF_NGROUPS; g++) {
-		if (ids_group((enum conf_group)g, &c->gid[g]) == 0)
-			continue;
-		if (errno == ENOENT)
-			fatalx(EXIT_TEMP, "group %s does not exist",
-			    conf_group_names[g]);
-		fatal(EXIT_TEMP, "unable to look up group %s",
-		    conf_group_names[g]);
-	}
+	memcpy(c->uid, ids.uid, sizeof(ids.uid));
+	memcpy(c->gid, ids.gid, sizeof(ids.gid));
 }
 
 /* 1 if path is below the directory already reported missing. */

@@ -58,3 +58,25 @@ ids_group(enum conf_group group, gid_t *gid)
 	*gid = gr->gr_gid;
 	return 0;
 }
+
+int
+ids_resolve_all(struct ids_all *ids, const char **missing,
+    int *missing_is_group)
+{
+	gid_t unused;
+	int i;
+
+	for (i = 0; i < CONF_NUSERS; i++)
+		if (ids_user((enum conf_user)i, &ids->uid[i], &unused) == -1) {
+			*missing = conf_user_names[i];
+			*missing_is_group = 0;
+			return -1;
+		}
+	for (i = 0; i < CONF_NGROUPS; i++)
+		if (ids_group((enum conf_group)i, &ids->gid[i]) == -1) {
+			*missing = conf_group_names[i];
+			*missing_is_group = 1;
+			return -1;
+		}
+	return 0;
+}
