@@ -41,4 +41,21 @@
 /* qmail_queue_permanent - nonzero if a qmail-queue exit code is permanent */
 #define QQ_IS_PERMANENT(code) ((code) >= 11 && (code) <= 40)
 
+
+/*
+ * Exit codes of qmail-getpw (qmail's qlx.h numbers): qmail-lspawn passes
+ * a nonzero one on as its own, and reports it with qmail's wording.
+ */
+#define QLX_USAGE 112
+#define QLX_BUG 101
+#define QLX_ROOT 113
+#define QLX_NFS 115
+#define QLX_NOALIAS 116
+#define QLX_CDB 117
+#define QLX_SYS 118
+#define QLX_NOMEM 119
+#define QLX_EXECSOFT 120
+#define QLX_EXECPW 121
+#define QLX_EXECHARD 126
+
 #endif
