@@ -19,7 +19,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -37,6 +36,7 @@
 #include "domainmap.h"
 #include "fmt.h"
 #include "iobuf.h"
+#include "ipme.h"
 #include "qqueue.h"
 #include "sig.h"
 
@@ -131,7 +131,7 @@ struct smtpd {
 	const char *remotehost;
 	const char *remoteinfo; /* NULL if unknown */
 	const char *localhost;
-	struct ifaddrs *ipme; /* local addresses, read at first need */
+	struct ipme ipme; /* local addresses, read at first need */
 	int ipme_read;
 
 	/* the session */
@@ -283,28 +283,17 @@ smtp_line_read(struct smtpd *s)
 static int
 ipme_has(struct smtpd *s, int af, const void *a)
 {
-	const struct ifaddrs *i;
+	struct dns_addr addr;
 
 	if (!s->ipme_read) {
-		if (getifaddrs(&s->ipme) == -1)
+		if (ipme_load(&s->ipme) == -1)
 			smtp_die(s, REPLY_IPME);
 		s->ipme_read = 1;
 	}
-	for (i = s->ipme; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != af)
-			continue;
-		if (af == AF_INET &&
-		    memcmp(&((const struct sockaddr_in *)(const void *)
-				      i->ifa_addr)->sin_addr,
-			a, 4) == 0)
-			return 1;
-		if (af == AF_INET6 &&
-		    memcmp(&((const struct sockaddr_in6 *)(const void *)
-				      i->ifa_addr)->sin6_addr,
-			a, 16) == 0)
-			return 1;
-	}
-	return 0;
+	memset(&addr, 0, sizeof(addr));
+	addr.family = af;
+	memcpy(addr.ip, a, af == AF_INET ? 4 : 16);
+	return ipme_contains(&s->ipme, &addr);
 }
 
 /* literal_is_me - 1 if lit ("[1.2.3.4]" or "[IPv6:...]") is ours */

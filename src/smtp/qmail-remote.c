@@ -1,0 +1,994 @@
+/*
+ * qmail-remote - send one message to one remote host over SMTP.
+ *
+ *	qmail-remote host sender recip [recip ...]
+ *
+ * The message is on descriptor 0.  The result goes to descriptor 1 in the
+ * protocol of qmail-remote(8) that qmail-rspawn reads: one report per
+ * recipient, in argument order ("r" accepted, "h" refused for good, "s"
+ * refused for now), then one report for the message ("K" delivered, "Z"
+ * try again later, "D" give up), each a letter, human-readable text and a
+ * NUL byte.  Failure cases may stop before every recipient has a report.
+ * qmail-remote always exits 0: the reports are the answer.
+ *
+ * Routing: control/smtproutes first (its relay is used as the only MX,
+ * with an optional port), else the MX records of host (sorted by
+ * preference, shuffled within one), else its own addresses.  Addresses
+ * of this machine, and every MX at or after the best preference that
+ * points at this machine, are never tried (qmail's "ipme" rule), so a
+ * misconfigured MX can never make us deliver to ourselves.
+ *
+ * The SMTP dialogue speaks EHLO (HELO if EHLO is refused), uses SIZE,
+ * 8BITMIME and PIPELINING when the server offers them, and reads every
+ * reply into bounded space: a reply line over REPLY_LINE_MAX, a reply of
+ * more than REPLY_LINES_MAX lines, or a line that is not SMTP ends the
+ * attempt with a temporary failure; a server that stops talking runs
+ * into timeoutremote.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "conf.h"
+#include "control.h"
+#include "dns.h"
+#include "domainmap.h"
+#include "exitcodes.h"
+#include "fmt.h"
+#include "iobuf.h"
+#include "ipme.h"
+#include "quote.h"
+#include "tcpto.h"
+
+#define PORT_SMTP 25
+
+/* Most bytes in one reply line, CRLF included (RFC 5321 says 512). */
+#define REPLY_LINE_MAX 2048
+/* Most lines in one reply: a reply that never ends is cut off here. */
+#define REPLY_LINES_MAX 1000
+/* Most bytes of reply text kept for the report (qmail's HUGESMTPTEXT). */
+#define REPLY_TEXT_MAX 5000
+/* Most bytes in one address on the command line. */
+#define ADDR_MAX 4096
+/* Commands sent in one go when the server offers PIPELINING. */
+#define PIPE_BATCH 100
+/* Upper bound on a timeout, so seconds * 1000 fits an int. */
+#define TIMEOUT_MAX 86400UL
+
+#define TCPTO_PATH "queue/lock/tcpto"
+
+/* The whole state of one run. */
+struct remote {
+	struct iobuf out;	/* the reports, on fd 1 */
+	struct iobuf msg;	/* the message, on fd 0 */
+	struct iobuf to;	/* to the server */
+	struct iobuf from;	/* from the server */
+	int smtpfd;
+	struct dns_addr partner;
+	char partner_text[DNS_ADDR_TEXT];
+	int critical;		/* the final dot is sent: a loss may duplicate */
+
+	struct bytes helohost;
+	unsigned long timeout;
+	unsigned long timeoutconnect;
+	unsigned long port;
+
+	const char *host;	/* what we deliver to: host or the relay */
+	int relayed;		/* host came from smtproutes */
+	struct bytes sender;	/* quoted, ready for MAIL FROM:<...> */
+	struct bytes *recip;	/* quoted recipients */
+	int *recip_bad;		/* 1: cannot be sent (CR, LF, too long) */
+	size_t nrecip;
+	int all_aliases;
+
+	/* the last reply */
+	unsigned int code;
+	struct bytes text;
+
+	/* what the server offers */
+	int esmtp, offer_size, offer_8bit, offer_pipe;
+
+	/* the message, if fd 0 can be scanned beforehand */
+	int scanned;
+	unsigned long long smtp_size;
+	int eightbit;
+};
+
+static struct remote rm;
+
+static char out_space[1024];
+static char msg_space[8192];
+static char to_space[8192];
+static char from_space[4096];
+
+/* --- reports -------------------------------------------------------- */
+
+static void
+out(const char *s)
+{
+	if (iobuf_puts(&rm.out, s) < 0)
+		_exit(EXIT_OK);
+}
+
+static void
+out_bytes(const char *s, size_t n)
+{
+	if (iobuf_write(&rm.out, s, n) < 0)
+		_exit(EXIT_OK);
+}
+
+/* out_end - end the current report with its NUL */
+static void
+out_end(void)
+{
+	out_bytes("", 1);
+}
+
+/* out_end_exit - end the message report and stop: always exit 0 */
+static _Noreturn void
+out_end_exit(void)
+{
+	out_end();
+	(void)iobuf_flush(&rm.out);
+	_exit(EXIT_OK);
+}
+
+/* out_safe - s with every byte that is not printable ASCII as '?' */
+static void
+out_safe(const char *s)
+{
+	char c;
+
+	for (; *s; s++) {
+		c = *s;
+		if (c < 33 || c > 126)
+			c = '?';
+		out_bytes(&c, 1);
+	}
+}
+
+/* out_smtptext - "Remote host said: " and the last reply, if any */
+static void
+out_smtptext(void)
+{
+	size_t i;
+
+	if (rm.text.len == 0)
+		return;
+	out("Remote host said: ");
+	for (i = 0; i < rm.text.len; i++) {
+		unsigned char c = (unsigned char)rm.text.s[i];
+		if ((c < 32 && c != '\n' && c != '\t') || c == 127)
+			rm.text.s[i] = '?';
+	}
+	out_bytes(rm.text.s, rm.text.len);
+	rm.text.len = 0;
+}
+
+static _Noreturn void
+temp(const char *report)
+{
+	out(report);
+	out_end_exit();
+}
+
+static _Noreturn void
+temp_nomem(void)
+{
+	temp("ZOut of memory. (#4.3.0)\n");
+}
+
+static _Noreturn void
+temp_control(void)
+{
+	temp("ZUnable to read control files. (#4.3.0)\n");
+}
+
+/* --- the connection ------------------------------------------------- */
+
+/* quit_fast - say QUIT without waiting for the answer, and close */
+static void
+quit_fast(void)
+{
+	if (rm.smtpfd < 0)
+		return;
+	rm.to.timeout_ms = 1000;
+	(void)iobuf_puts(&rm.to, "QUIT\r\n");
+	(void)iobuf_flush(&rm.to);
+	close(rm.smtpfd);
+	rm.smtpfd = -1;
+}
+
+/* dropped - the connection failed under us */
+static _Noreturn void
+dropped(void)
+{
+	if (rm.smtpfd >= 0)
+		close(rm.smtpfd);
+	rm.smtpfd = -1;
+	out("ZConnected to ");
+	out(rm.partner_text);
+	out(" but connection died. ");
+	if (rm.critical)
+		out("Possible duplicate! ");
+	out("(#4.4.2)\n");
+	out_end_exit();
+}
+
+/* protocol_error - the server's reply was not SMTP we can read */
+static _Noreturn void
+protocol_error(const char *what)
+{
+	int critical = rm.critical;
+
+	quit_fast();
+	out("ZConnected to ");
+	out(rm.partner_text);
+	out(" but ");
+	out(what);
+	out(". ");
+	if (critical)
+		out("Possible duplicate! ");
+	out("(#4.5.0)\n");
+	out_end_exit();
+}
+
+/* quit - QUIT, then the report "<prepend>IP<append>." and the reply text */
+static _Noreturn void
+quit(const char *prepend, const char *append)
+{
+	quit_fast();
+	out(prepend);
+	out(rm.partner_text);
+	out(append);
+	out(".\n");
+	out_smtptext();
+	out_end_exit();
+}
+
+static void
+smtp_put(const char *s, size_t n)
+{
+	if (iobuf_write(&rm.to, s, n) < 0)
+		dropped();
+}
+
+static void
+smtp_puts(const char *s)
+{
+	smtp_put(s, strlen(s));
+}
+
+static void
+smtp_flush(void)
+{
+	if (iobuf_flush(&rm.to) < 0)
+		dropped();
+}
+
+/* reply_line_code - the code of a reply line, or -1 if it is not one */
+static int
+reply_line_code(const char *s, size_t len, int *more)
+{
+	if (len < 3 || s[0] < '2' || s[0] > '5' || s[1] < '0' ||
+	    s[1] > '9' || s[2] < '0' || s[2] > '9')
+		return -1;
+	if (len == 3)
+		*more = 0;
+	else if (s[3] == ' ')
+		*more = 0;
+	else if (s[3] == '-')
+		*more = 1;
+	else
+		return -1;
+	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+/*
+ * smtp_reply - read one whole reply: its code in rm.code, its text
+ * (without CRs, at most REPLY_TEXT_MAX bytes) in rm.text.  The extension
+ * keywords of an EHLO reply are noted when ehlo is set.
+ */
+static unsigned int
+smtp_reply(int ehlo)
+{
+	static struct bytes line = BYTES_INIT(REPLY_LINE_MAX);
+	int code = -1, c, more = 1, r;
+	size_t lines = 0, len, i;
+
+	bytes_truncate(&rm.text, 0);
+	while (more) {
+		bytes_truncate(&line, 0);
+		r = iobuf_getline(&rm.from, &line, '\n');
+		if (r < 0 && errno == E2BIG)
+			protocol_error("sent an overlong reply line");
+		if (r <= 0)
+			dropped();
+		if (++lines > REPLY_LINES_MAX)
+			protocol_error("sent a reply that never ends");
+		len = line.len - 1;
+		if (len > 0 && line.s[len - 1] == '\r')
+			len--;
+		c = reply_line_code(line.s, len, &more);
+		if (c < 0 || (code >= 0 && c != code))
+			protocol_error("sent a malformed reply");
+		code = c;
+		if (ehlo && lines > 1 && len > 4) {
+			const char *kw = line.s + 4;
+			size_t kwlen = len - 4;
+			if (kwlen == 10 && strncasecmp(kw, "PIPELINING", 10) == 0)
+				rm.offer_pipe = 1;
+			if (kwlen == 8 && strncasecmp(kw, "8BITMIME", 8) == 0)
+				rm.offer_8bit = 1;
+			if (kwlen >= 4 && strncasecmp(kw, "SIZE", 4) == 0 &&
+			    (kwlen == 4 || kw[4] == ' '))
+				rm.offer_size = 1;
+		}
+		for (i = 0; i < line.len; i++) {
+			if (line.s[i] == '\r')
+				continue;
+			if (rm.text.len + 1 >= REPLY_TEXT_MAX)
+				break;
+			if (bytes_append_char(&rm.text, line.s[i]) < 0)
+				temp_nomem();
+		}
+	}
+	rm.code = (unsigned int)code;
+	return rm.code;
+}
+
+/* --- the message ---------------------------------------------------- */
+
+/*
+ * message_scan - when fd 0 is a file: its SMTP size (each LF becomes CRLF,
+ * each leading dot doubled) and whether it holds 8-bit bytes; then rewind.
+ */
+static void
+message_scan(void)
+{
+	char buf[8192];
+	unsigned long long size = 0;
+	int bol = 1;
+	ssize_t r, i;
+
+	if (lseek(0, 0, SEEK_SET) != 0)
+		return;
+	for (;;) {
+		r = read(0, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			temp("ZUnable to read message. (#4.3.0)\n");
+		if (r == 0)
+			break;
+		for (i = 0; i < r; i++) {
+			size++;
+			if (bol && buf[i] == '.')
+				size++;
+			if (buf[i] == '\n')
+				size++;
+			if ((unsigned char)buf[i] >= 128)
+				rm.eightbit = 1;
+			bol = buf[i] == '\n';
+		}
+	}
+	if (lseek(0, 0, SEEK_SET) != 0)
+		temp("ZUnable to read message. (#4.3.0)\n");
+	rm.smtp_size = size + 3;
+	rm.scanned = 1;
+}
+
+/*
+ * blast - the message, with CRLF line ends and dot-stuffing, then the
+ * final dot.  A CR right before an LF in the stored message is part of
+ * the line end, not doubled.
+ */
+static void
+blast(void)
+{
+	int bol = 1, pending_cr = 0;
+	ssize_t r;
+
+	for (;;) {
+		r = iobuf_fill(&rm.msg);
+		if (r < 0)
+			temp("ZUnable to read message. (#4.3.0)\n");
+		if (r == 0)
+			break;
+		const char *p = iobuf_peek(&rm.msg);
+		for (ssize_t i = 0; i < r; i++) {
+			char c = p[i];
+			if (c == '\n') {
+				smtp_put("\r\n", 2);
+				pending_cr = 0;
+				bol = 1;
+				continue;
+			}
+			if (pending_cr)
+				smtp_put("\r", 1);
+			pending_cr = 0;
+			if (bol && c == '.')
+				smtp_put(".", 1);
+			bol = 0;
+			if (c == '\r')
+				pending_cr = 1;
+			else
+				smtp_put(&c, 1);
+		}
+		iobuf_skip(&rm.msg, (size_t)r);
+	}
+	if (!bol) {
+		quit_fast();
+		temp("DSMTP cannot transfer messages with partial final lines."
+		     " (#5.6.2)\n");
+	}
+	rm.critical = 1;
+	smtp_put(".\r\n", 3);
+	smtp_flush();
+}
+
+/* --- the SMTP dialogue ---------------------------------------------- */
+
+static void
+smtp_mail_cmd(void)
+{
+	char num[FMT_ULONG];
+
+	smtp_puts("MAIL FROM:<");
+	smtp_put(rm.sender.s, rm.sender.len);
+	smtp_puts(">");
+	if (rm.scanned && rm.offer_size) {
+		fmt_ulong(num, rm.smtp_size);
+		smtp_puts(" SIZE=");
+		smtp_puts(num);
+	}
+	if (rm.scanned && rm.offer_8bit && rm.eightbit)
+		smtp_puts(" BODY=8BITMIME");
+	smtp_puts("\r\n");
+}
+
+static void
+smtp_rcpt_cmd(size_t i)
+{
+	smtp_puts("RCPT TO:<");
+	smtp_put(rm.recip[i].s, rm.recip[i].len);
+	smtp_puts(">\r\n");
+}
+
+static void
+mail_reply_check(void)
+{
+	if (rm.code >= 500)
+		quit("DConnected to ", " but sender was rejected");
+	if (rm.code >= 400 || rm.code / 100 != 2)
+		quit("ZConnected to ", " but sender was rejected");
+}
+
+/* rcpt_report - the report for recipient i from the current reply */
+static int
+rcpt_report(size_t i)
+{
+	if (rm.recip_bad[i]) {
+		out("hSorry, I cannot send that address through SMTP:"
+		    " it holds a line break or is too long. (#5.1.3)\n");
+		out_end();
+		return 0;
+	}
+	if (rm.code >= 500 || rm.code / 100 == 3) {
+		out("h");
+		out(rm.partner_text);
+		out(" does not like recipient.\n");
+		out_smtptext();
+		out_end();
+		return 0;
+	}
+	if (rm.code >= 400) {
+		out("s");
+		out(rm.partner_text);
+		out(" does not like recipient.\n");
+		out_smtptext();
+		out_end();
+		return 0;
+	}
+	out("r");
+	out_end();
+	return 1;
+}
+
+/* data_reply_check - act on the DATA reply; returns only on 354 */
+static void
+data_reply_check(void)
+{
+	if (rm.code >= 500)
+		quit("D", " failed on DATA command");
+	if (rm.code >= 400 || rm.code != 354)
+		quit("Z", " failed on DATA command");
+}
+
+/* smtp_envelope_plain - MAIL, RCPT..., DATA one at a time */
+static int
+smtp_envelope_plain(void)
+{
+	int accepted = 0;
+	size_t i;
+
+	smtp_mail_cmd();
+	smtp_flush();
+	smtp_reply(0);
+	mail_reply_check();
+	for (i = 0; i < rm.nrecip; i++) {
+		if (!rm.recip_bad[i]) {
+			smtp_rcpt_cmd(i);
+			smtp_flush();
+			smtp_reply(0);
+		}
+		accepted |= rcpt_report(i);
+	}
+	if (!accepted)
+		quit("DGiving up on ", "");
+	smtp_puts("DATA\r\n");
+	smtp_flush();
+	smtp_reply(0);
+	data_reply_check();
+	return accepted;
+}
+
+/*
+ * smtp_envelope_pipelined - RFC 2920: MAIL, the RCPTs and DATA in
+ * batches of at most PIPE_BATCH commands, each batch's replies read in
+ * order before the next batch is sent.
+ */
+static int
+smtp_envelope_pipelined(void)
+{
+	int accepted = 0, mail_done = 0;
+	size_t next = 0, i, start;
+
+	while (!mail_done || next <= rm.nrecip) {
+		size_t sent = 0;
+		int with_data = 0;
+
+		if (!mail_done) {
+			smtp_mail_cmd();
+			sent++;
+		}
+		start = next;
+		while (next < rm.nrecip && sent < PIPE_BATCH) {
+			if (!rm.recip_bad[next]) {
+				smtp_rcpt_cmd(next);
+				sent++;
+			}
+			next++;
+		}
+		if (next == rm.nrecip && sent < PIPE_BATCH) {
+			smtp_puts("DATA\r\n");
+			with_data = 1;
+		}
+		smtp_flush();
+		if (!mail_done) {
+			smtp_reply(0);
+			mail_reply_check();
+			mail_done = 1;
+		}
+		for (i = start; i < next; i++) {
+			if (!rm.recip_bad[i])
+				smtp_reply(0);
+			accepted |= rcpt_report(i);
+		}
+		if (with_data) {
+			smtp_reply(0);
+			if (!accepted) {
+				/* a server that says 354 anyway gets an
+				 * empty message it must throw away */
+				if (rm.code == 354) {
+					smtp_puts(".\r\n");
+					smtp_flush();
+				}
+				/* as one at a time: the recipient reports
+				 * already carry the server's words */
+				bytes_truncate(&rm.text, 0);
+				quit("DGiving up on ", "");
+			}
+			data_reply_check();
+			break;
+		}
+	}
+	return accepted;
+}
+
+/*
+ * smtp_session - talk to the server on rm.smtpfd.  Returns only when the
+ * greeting was not 220, so the caller can try the next address; every
+ * other outcome ends the program with its report.
+ */
+static void
+smtp_session(void)
+{
+	int ms = (int)(rm.timeout * 1000);
+
+	iobuf_init(&rm.to, rm.smtpfd, to_space, sizeof(to_space), ms);
+	iobuf_init(&rm.from, rm.smtpfd, from_space, sizeof(from_space), ms);
+	rm.esmtp = rm.offer_size = rm.offer_8bit = rm.offer_pipe = 0;
+	rm.critical = 0;
+
+	if (smtp_reply(0) != 220)
+		return;
+
+	smtp_puts("EHLO ");
+	smtp_put(rm.helohost.s, rm.helohost.len);
+	smtp_puts("\r\n");
+	smtp_flush();
+	if (smtp_reply(1) == 250)
+		rm.esmtp = 1;
+	else {
+		rm.offer_size = rm.offer_8bit = rm.offer_pipe = 0;
+		if (rm.code < 500)
+			quit("ZConnected to ", " but my name was rejected");
+		smtp_puts("HELO ");
+		smtp_put(rm.helohost.s, rm.helohost.len);
+		smtp_puts("\r\n");
+		smtp_flush();
+		if (smtp_reply(0) != 250)
+			quit("ZConnected to ", " but my name was rejected");
+	}
+
+	if (rm.esmtp && (rm.offer_size || rm.offer_8bit))
+		message_scan();
+
+	if (rm.offer_pipe)
+		smtp_envelope_pipelined();
+	else
+		smtp_envelope_plain();
+
+	blast();
+	smtp_reply(0);
+	rm.critical = 0;
+	if (rm.code >= 500)
+		quit("D", " failed after I sent the message");
+	if (rm.code / 100 != 2)
+		quit("Z", " failed after I sent the message");
+	quit("K", " accepted message");
+}
+
+/*
+ * connect_timeout - a connected socket to a:port, or -1 with errno
+ * (ETIMEDOUT after timeoutconnect seconds).
+ */
+static int
+connect_timeout(const struct dns_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct pollfd pfd;
+	int fd, r, err;
+	socklen_t errlen = sizeof(err);
+
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)rm.port);
+		memcpy(&s6->sin6_addr, a->ip, 16);
+		sslen = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((unsigned short)rm.port);
+		memcpy(&s4->sin_addr, a->ip, 4);
+		sslen = sizeof(*s4);
+	}
+	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, sslen) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		goto fail;
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	do
+		r = poll(&pfd, 1, (int)(rm.timeoutconnect * 1000));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
+		goto fail;
+	if (err != 0) {
+		errno = err;
+		goto fail;
+	}
+	return fd;
+fail:
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+/* --- setting up ----------------------------------------------------- */
+
+static void
+read_controls(void)
+{
+	struct bytes me = BYTES_INIT(CONTROL_LINE_BYTES);
+	struct bytes routes = BYTES_INIT(CONTROL_LIST_BYTES);
+	struct domainmap map = DOMAINMAP_INIT;
+	const char *relay = NULL;
+	unsigned long u;
+	size_t i;
+	int r;
+
+	rm.timeout = 1200;
+	rm.timeoutconnect = 60;
+	if ((r = control_readint(&u, "control/timeoutremote")) < 0)
+		temp_control();
+	if (r == 1)
+		rm.timeout = u;
+	if ((r = control_readint(&u, "control/timeoutconnect")) < 0)
+		temp_control();
+	if (r == 1)
+		rm.timeoutconnect = u;
+	if (rm.timeout == 0)
+		rm.timeout = 1;
+	if (rm.timeoutconnect == 0)
+		rm.timeoutconnect = 1;
+	if (rm.timeout > TIMEOUT_MAX)
+		rm.timeout = TIMEOUT_MAX;
+	if (rm.timeoutconnect > TIMEOUT_MAX)
+		rm.timeoutconnect = TIMEOUT_MAX;
+
+	r = control_readline(&me, "control/me");
+	if (r < 0)
+		temp_control();
+	bytes_init(&rm.helohost, CONTROL_LINE_BYTES);
+	r = control_readline_me(&rm.helohost, "control/helohost",
+	    r == 1 ? &me : NULL, NULL);
+	if (r != 1 || rm.helohost.len == 0)
+		temp_control();
+	for (i = 0; i < rm.helohost.len; i++)
+		if ((unsigned char)rm.helohost.s[i] < 33 ||
+		    (unsigned char)rm.helohost.s[i] == 127)
+			temp_control();
+	bytes_free(&me);
+
+	r = control_readlines(&routes, "control/smtproutes");
+	if (r < 0)
+		temp_control();
+	if (r == 1 && domainmap_load_lines(&map, &routes, 1) < 0)
+		temp_nomem();
+	rm.port = PORT_SMTP;
+	if (r == 1 && domainmap_find_route(&map, rm.host, strlen(rm.host),
+			  &relay) == 1 &&
+	    relay != NULL && relay[0] != '\0') {
+		/* relay is "host", "host:port", "[literal]" or "[literal]:port" */
+		const char *colon;
+		const char *close = relay[0] == '[' ? strchr(relay, ']') : NULL;
+		char *copy;
+		unsigned long long port;
+
+		colon = strchr(close ? close : relay, ':');
+		copy = strdup(relay);
+		if (copy == NULL)
+			temp_nomem();
+		if (colon != NULL) {
+			copy[colon - relay] = '\0';
+			if (parse_ulong(colon + 1, 65535, &port) < 0 || port == 0)
+				temp("ZThe port of this host's route in"
+				     " control/smtproutes is invalid. (#4.3.5)\n");
+			rm.port = (unsigned long)port;
+		}
+		if (copy[0] == '\0') {
+			/* ":port" alone: the usual MX lookup, another port */
+			free(copy);
+		} else {
+			rm.host = copy;
+			rm.relayed = 1;
+		}
+	}
+	bytes_free(&routes);
+	domainmap_free(&map);
+}
+
+/*
+ * address_prepare - quote addr's local part into out, and make its domain
+ * canonical (CNAMEs followed) if canon is set.  Returns -1 if the address
+ * cannot go into an SMTP command, else 1 if the domain was an alias (or
+ * there was no domain), 0 if not.
+ */
+static int
+address_prepare(struct bytes *out, const char *addr, int canon)
+{
+	static char last_domain[DNS_NAME_MAX];
+	static char last_canon[DNS_NAME_MAX];
+	static int last_hops = -2;
+	char canonical[DNS_NAME_MAX];
+	const char *at = strrchr(addr, '@');
+	const char *domain;
+	int hops;
+
+	if (strlen(addr) > ADDR_MAX)
+		return -1;
+	if (at == NULL) {
+		if (quote_address(out, addr, strlen(addr)) < 0)
+			return errno == EINVAL ? -1 : (temp_nomem(), -1);
+		return canon;
+	}
+	if (quote_local(out, addr, (size_t)(at - addr)) < 0)
+		return errno == EINVAL ? -1 : (temp_nomem(), -1);
+	domain = at + 1;
+	if (strpbrk(domain, "\r\n") != NULL)
+		return -1;
+	if (bytes_append_char(out, '@') < 0)
+		temp_nomem();
+	if (!canon || strlen(domain) >= DNS_NAME_MAX) {
+		if (bytes_append_str(out, domain) < 0)
+			temp_nomem();
+		return canon;
+	}
+	if (last_hops != -2 && strcasecmp(last_domain, domain) == 0) {
+		hops = last_hops;
+		memcpy(canonical, last_canon, sizeof(canonical));
+	} else {
+		hops = dns_cname(domain, canonical, sizeof(canonical));
+		if (hops < 0 && errno == EAGAIN)
+			temp("ZCNAME lookup failed temporarily. (#4.4.3)\n");
+		if (hops < 0 && errno == ENOMEM)
+			temp_nomem();
+		if (hops < 0) /* an alias loop: not our problem */
+			memcpy(canonical, domain, strlen(domain) + 1);
+		memcpy(last_domain, domain, strlen(domain) + 1);
+		memcpy(last_canon, canonical, sizeof(last_canon));
+		last_hops = hops;
+	}
+	if (bytes_append_str(out, canonical) < 0)
+		temp_nomem();
+	return hops != 0;
+}
+
+static void
+prepare_addresses(char **argv, int argc)
+{
+	size_t i;
+	int r;
+
+	bytes_init(&rm.sender, ADDR_MAX * 2 + 8);
+	if (argv[2][0] != '\0' && address_prepare(&rm.sender, argv[2], 0) < 0)
+		temp("DSorry, I cannot send that sender address through SMTP:"
+		     " it holds a line break or is too long. (#5.1.7)\n");
+	rm.nrecip = (size_t)(argc - 3);
+	rm.recip = calloc(rm.nrecip, sizeof(*rm.recip));
+	rm.recip_bad = calloc(rm.nrecip, sizeof(*rm.recip_bad));
+	if (rm.recip == NULL || rm.recip_bad == NULL)
+		temp_nomem();
+	rm.all_aliases = 1;
+	for (i = 0; i < rm.nrecip; i++) {
+		bytes_init(&rm.recip[i], ADDR_MAX * 2 + 8);
+		r = address_prepare(&rm.recip[i], argv[3 + i], !rm.relayed);
+		if (r < 0)
+			rm.recip_bad[i] = 1;
+		if (r != 1)
+			rm.all_aliases = 0;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dns_target *t;
+	struct ipme me = IPME_INIT;
+	unsigned long prefme;
+	int n, nullmx = 0, greeted = 0, i;
+
+	iobuf_init(&rm.out, 1, out_space, sizeof(out_space), -1);
+	rm.smtpfd = -1;
+	memcpy(rm.partner_text, "?", 2);
+	bytes_init(&rm.text, REPLY_TEXT_MAX + 1);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 4)
+		temp("DI (qmail-remote) was invoked improperly. (#5.3.5)\n");
+	if (chdir(conf_qmail_home) < 0)
+		temp("ZUnable to switch to home directory. (#4.3.0)\n");
+	rm.host = argv[1];
+	read_controls();
+	prepare_addresses(argv, argc);
+	iobuf_init(&rm.msg, 0, msg_space, sizeof(msg_space), -1);
+
+	if (ipme_load(&me) < 0)
+		temp("ZSystem resources temporarily unavailable. (#4.3.0)\n");
+
+	t = calloc(DNS_TARGET_MAX, sizeof(*t));
+	if (t == NULL)
+		temp_nomem();
+	if (rm.relayed) {
+		struct dns_addr *a = calloc(DNS_TARGET_MAX, sizeof(*a));
+		if (a == NULL)
+			temp_nomem();
+		n = dns_ip(rm.host, 1, 1, a, DNS_TARGET_MAX);
+		for (i = 0; i < n; i++) {
+			t[i].pref = 0;
+			t[i].addr = a[i];
+		}
+		free(a);
+	} else
+		n = dns_mxip(rm.host, (unsigned long)time(NULL) +
+			((unsigned long)getpid() << 16), t, DNS_TARGET_MAX,
+		    &nullmx);
+	if (n < 0 && errno == ENOENT) {
+		out("DSorry, I couldn't find any host named ");
+		out_safe(rm.host);
+		temp(". (#5.1.2)\n");
+	}
+	if (n < 0 && errno == ENOMEM)
+		temp_nomem();
+	if (n < 0)
+		temp("ZSorry, I couldn't find any host by that name."
+		     " (#4.1.2)\n");
+	if (nullmx) {
+		out("DSorry, ");
+		out_safe(rm.host);
+		temp(" does not accept mail (null MX). (#5.1.10)\n");
+	}
+	if (n == 0)
+		temp("DSorry, I couldn't find a mail exchanger or IP address."
+		     " (#5.4.4)\n");
+
+	prefme = 100000;
+	for (i = 0; i < n; i++)
+		if (ipme_contains(&me, &t[i].addr) && t[i].pref < prefme)
+			prefme = t[i].pref;
+	if (rm.relayed)
+		prefme = 300000;
+	if (rm.all_aliases)
+		prefme = 500000;
+	for (i = 0; i < n; i++)
+		if (t[i].pref < prefme)
+			break;
+	if (i >= n)
+		temp("DSorry. Although I'm listed as a best-preference MX or A"
+		     " for that host,\nit isn't in my control/locals file, so I"
+		     " don't treat it as local. (#5.4.6)\n");
+
+	for (i = 0; i < n; i++) {
+		int v4 = t[i].addr.family == AF_INET, seen = 0;
+
+		if (t[i].pref >= prefme)
+			continue;
+		if (v4 && tcpto_skip(TCPTO_PATH, t[i].addr.ip, time(NULL),
+			      getpid(), &seen))
+			continue;
+		rm.smtpfd = connect_timeout(&t[i].addr);
+		if (rm.smtpfd < 0) {
+			if (v4 && (errno == ETIMEDOUT || seen))
+				(void)tcpto_update(TCPTO_PATH, t[i].addr.ip,
+				    errno == ETIMEDOUT, time(NULL));
+			continue;
+		}
+		if (v4 && seen)
+			(void)tcpto_update(TCPTO_PATH, t[i].addr.ip, 0,
+			    time(NULL));
+		rm.partner = t[i].addr;
+		dns_addr_format(&rm.partner, rm.partner_text);
+		smtp_session(); /* returns only after a bad greeting */
+		greeted = 1;
+		quit_fast();
+	}
+	if (greeted)
+		quit("ZConnected to ", " but greeting failed");
+	temp("ZSorry, I wasn't able to establish an SMTP connection."
+	     " (#4.4.1)\n");
+}
