@@ -177,6 +177,9 @@ lint:
 	    src/*/*.c src/*/*.h; then \
 	  echo 'lint: banned function used (see HACKING.md)' >&2; exit 1; fi
 
+# Fuzz targets (libFuzzer, clang): tests/fuzz/fuzz.mk defines `make fuzz`.
+-include tests/fuzz/fuzz.mk
+
 # --- installation --------------------------------------------------------
 
 setup: all
