@@ -123,7 +123,18 @@ t.ok(rc == 0 and out == b"qread-ran 0\n", "-bp runs bin/qmail-qread")
 if saved is not None:
     setup()
     run(["a@b.org"], b"Subject: q\n\n")
+    # preprocess the message the way qmail-send will, so qmail-qread
+    # has something to list
+    qdir = os.path.join(QHOME, "queue")
+    for dirpath, _, files in os.walk(os.path.join(qdir, "todo")):
+        for n in files:
+            split = os.path.basename(dirpath)
+            with open(os.path.join(qdir, "info", split, n), "wb") as f:
+                f.write(b"Fme@example.org\0")
+            with open(os.path.join(qdir, "remote", split, n), "wb") as f:
+                f.write(b"Ta@b.org\0")
     rc, out, err = run(["-bp"])
+    t.ok(b"remote\ta@b.org" in out, "-bp shows the queued recipient")
     p = subprocess.run([qread], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
     t.ok(rc == p.returncode == 0 and out == p.stdout,
