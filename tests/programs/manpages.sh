@@ -21,9 +21,9 @@ for prog in "$QBIN"/* "$QBUILD"/scripts/*; do
   [ -f "$prog" ] && [ -x "$prog" ] || continue
   name=$(basename "$prog")
   case $not_installed in *" $name "*) continue ;; esac
-  # build helpers, not programs: users, config, config-fast are scripts
-  # run from the source tree (documented in README)
-  case $name in users|config|config-fast) continue ;; esac
+  # set-up helpers, not programs: users, config, config-fast, services are
+  # scripts run from the build tree (documented in README)
+  case $name in users|config|config-fast|services) continue ;; esac
   found=no
   for s in 1 5 7 8; do
     [ -f "$SRCROOT/man/$name.$s" ] && found=yes
