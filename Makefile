@@ -66,11 +66,13 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 SCRIPTS   = $(notdir $(wildcard scripts/*.in))
 SCRIPT_OUT = $(addprefix $(BUILD)/scripts/,$(SCRIPTS:.in=))
+UNITS     = $(notdir $(wildcard scripts/systemd/*.in))
+UNIT_OUT  = $(addprefix $(BUILD)/systemd/,$(UNITS:.in=))
 
 .PHONY: all deps test unit-tests setup check install demo clean lint format
 .DEFAULT_GOAL := all
 
-all: deps $(BUILD)/libq.a $(addprefix $(BUILD)/bin/,$(PROGS)) $(SCRIPT_OUT)
+all: deps $(BUILD)/libq.a $(addprefix $(BUILD)/bin/,$(PROGS)) $(SCRIPT_OUT) $(UNIT_OUT)
 
 deps:
 	@scripts/deps build
@@ -148,6 +150,15 @@ $(BUILD)/scripts/%: scripts/%.in $(BUILD)/gen/conf.stamp
 	    $< > $@.new
 	@chmod 755 $@.new
 	@mv $@.new $@
+
+# systemd units: the same substitutions, no execute bit.
+$(BUILD)/systemd/%: scripts/systemd/%.in $(BUILD)/gen/conf.stamp
+	@mkdir -p $(BUILD)/systemd
+	$(say) GEN $@
+	$(Q)sed -e 's|@QMAIL_HOME@|$(QMAIL_HOME)|g' \
+	    -e 's|@USER_QMAILD@|$(USER_QMAILD)|g' \
+	    -e 's|@GROUP_NOFILES@|$(GROUP_NOFILES)|g' $< > $@.new
+	$(Q)mv $@.new $@
 
 # --- tests ---------------------------------------------------------------
 
