@@ -83,6 +83,7 @@ static const struct hier_entry hier_table[] = {
 	PROG("splogger", ROOT, 0711),
 	PROG("qmail-newu", ROOT, 0700),
 	PROG("qmail-newmrh", ROOT, 0700),
+	PROG("qmail-newrcpt", ROOT, 0700),
 	PROG("qmail-pw2u", ROOT, 0711),
 	PROG("qmail-inject", ROOT, 0755),
 	PROG("predate", ROOT, 0755),

@@ -20,9 +20,9 @@
  *
  * The SMTP dialogue speaks EHLO (HELO if EHLO is refused), uses SIZE,
  * 8BITMIME and PIPELINING when the server offers them, and reads every
- * reply into bounded space: a reply line over REPLY_LINE_MAX, a reply of
- * more than REPLY_LINES_MAX lines, or a line that is not SMTP ends the
- * attempt with a temporary failure; a server that stops talking runs
+ * reply into bounded space (smtpreply.h): a reply line over
+ * SMTPREPLY_LINE_MAX, a reply of more than SMTPREPLY_LINES_MAX lines, or
+ * a line that is not SMTP ends the attempt with a temporary failure; a server that stops talking runs
  * into timeoutremote.
  */
 #include <errno.h>
@@ -48,16 +48,12 @@
 #include "iobuf.h"
 #include "ipme.h"
 #include "quote.h"
+#include "smtpreply.h"
 #include "tcpto.h"
 
 #define PORT_SMTP 25
 
-/* Most bytes in one reply line, CRLF included (RFC 5321 says 512). */
-#define REPLY_LINE_MAX 2048
-/* Most lines in one reply: a reply that never ends is cut off here. */
-#define REPLY_LINES_MAX 1000
-/* Most bytes of reply text kept for the report (qmail's HUGESMTPTEXT). */
-#define REPLY_TEXT_MAX 5000
+/* The reply limits (line, lines, text kept) are smtpreply.h's. */
 /* Most bytes in one address on the command line. */
 #define ADDR_MAX 4096
 /* Commands sent in one go when the server offers PIPELINING. */
@@ -276,74 +272,50 @@ smtp_flush(void)
 		dropped();
 }
 
-/* reply_line_code - the code of a reply line, or -1 if it is not one */
-static int
-reply_line_code(const char *s, size_t len, int *more)
-{
-	if (len < 3 || s[0] < '2' || s[0] > '5' || s[1] < '0' ||
-	    s[1] > '9' || s[2] < '0' || s[2] > '9')
-		return -1;
-	if (len == 3)
-		*more = 0;
-	else if (s[3] == ' ')
-		*more = 0;
-	else if (s[3] == '-')
-		*more = 1;
-	else
-		return -1;
-	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
-}
-
 /*
  * smtp_reply - read one whole reply: its code in rm.code, its text
- * (without CRs, at most REPLY_TEXT_MAX bytes) in rm.text.  The extension
- * keywords of an EHLO reply are noted when ehlo is set.
+ * (without CRs, at most SMTPREPLY_TEXT_MAX - 1 bytes) in rm.text.  The
+ * extension keywords of an EHLO reply are noted when ehlo is set.
  */
 static unsigned int
 smtp_reply(int ehlo)
 {
-	static struct bytes line = BYTES_INIT(REPLY_LINE_MAX);
-	int code = -1, c, more = 1, r;
-	size_t lines = 0, len, i;
+	static struct bytes line = BYTES_INIT(SMTPREPLY_LINE_MAX);
+	static struct smtpreply rp;
+	static int rp_ready;
+	int r;
 
+	if (!rp_ready) {
+		smtpreply_init(&rp);
+		rp_ready = 1;
+	}
+	rp.offers = 0;
+	smtpreply_start(&rp, ehlo);
 	bytes_truncate(&rm.text, 0);
-	while (more) {
+	do {
 		bytes_truncate(&line, 0);
 		r = iobuf_getline(&rm.from, &line, '\n');
 		if (r < 0 && errno == E2BIG)
 			protocol_error("sent an overlong reply line");
 		if (r <= 0)
 			dropped();
-		if (++lines > REPLY_LINES_MAX)
+		r = smtpreply_line(&rp, line.s, line.len);
+		if (r == SMTPREPLY_TOOMANY)
 			protocol_error("sent a reply that never ends");
-		len = line.len - 1;
-		if (len > 0 && line.s[len - 1] == '\r')
-			len--;
-		c = reply_line_code(line.s, len, &more);
-		if (c < 0 || (code >= 0 && c != code))
+		if (r == SMTPREPLY_MALFORMED)
 			protocol_error("sent a malformed reply");
-		code = c;
-		if (ehlo && lines > 1 && len > 4) {
-			const char *kw = line.s + 4;
-			size_t kwlen = len - 4;
-			if (kwlen == 10 && strncasecmp(kw, "PIPELINING", 10) == 0)
-				rm.offer_pipe = 1;
-			if (kwlen == 8 && strncasecmp(kw, "8BITMIME", 8) == 0)
-				rm.offer_8bit = 1;
-			if (kwlen >= 4 && strncasecmp(kw, "SIZE", 4) == 0 &&
-			    (kwlen == 4 || kw[4] == ' '))
-				rm.offer_size = 1;
-		}
-		for (i = 0; i < line.len; i++) {
-			if (line.s[i] == '\r')
-				continue;
-			if (rm.text.len + 1 >= REPLY_TEXT_MAX)
-				break;
-			if (bytes_append_char(&rm.text, line.s[i]) < 0)
-				temp_nomem();
-		}
-	}
-	rm.code = (unsigned int)code;
+		if (r == -1)
+			temp_nomem();
+	} while (r == SMTPREPLY_MORE);
+	if (rp.offers & SMTPREPLY_OFFER_PIPELINING)
+		rm.offer_pipe = 1;
+	if (rp.offers & SMTPREPLY_OFFER_8BITMIME)
+		rm.offer_8bit = 1;
+	if (rp.offers & SMTPREPLY_OFFER_SIZE)
+		rm.offer_size = 1;
+	if (bytes_copy(&rm.text, rp.text.s, rp.text.len) == -1)
+		temp_nomem();
+	rm.code = (unsigned int)rp.code;
 	return rm.code;
 }
 
@@ -896,7 +868,7 @@ main(int argc, char **argv)
 	iobuf_init(&rm.out, 1, out_space, sizeof(out_space), -1);
 	rm.smtpfd = -1;
 	memcpy(rm.partner_text, "?", 2);
-	bytes_init(&rm.text, REPLY_TEXT_MAX + 1);
+	bytes_init(&rm.text, SMTPREPLY_TEXT_MAX + 1);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 4)

@@ -38,14 +38,13 @@
 #include "iobuf.h"
 #include "ipme.h"
 #include "qqueue.h"
+#include "rcptdb.h"
 #include "sig.h"
+#include "smtpin.h"
 
-/* Longest command line accepted, CR LF included (RFC 5321 says 512; the
- * extensions we offer need less than this, so 2048 is generous slack). */
-#define SMTP_LINE_MAX 2048
-
-/* Longest envelope address, as in qmail (it counts the NUL too). */
-#define SMTP_ADDR_MAX 899
+/* The command line and address limits are smtpin.h's. */
+#define SMTP_LINE_MAX SMTPIN_LINE_MAX
+#define SMTP_ADDR_MAX SMTPIN_ADDR_MAX
 
 /* 100 or more Received/Delivered-To fields: the message is looping. */
 #define SMTP_HOPS_MAX 100
@@ -90,22 +89,24 @@
 #define REPLY_HOPS "554 too many hops, this message is looping (#5.4.6)\r\n"
 #define REPLY_QQT "451 qqt failure (#4.3.0)\r\n"
 #define REPLY_TOOMANYRCPT "452 too many recipients (#4.5.3)\r\n"
+/* Recipient validation (control/rcptcheck, users/rcpt.cdb). */
+#define REPLY_NOMAILBOX "550 sorry, no mailbox here by that name (#5.1.1)\r\n"
+#define REPLY_RCPTDB_STALE "451 sorry, the recipient database is out of date (#4.3.0)\r\n"
+#define REPLY_RCPTDB_BAD "451 sorry, unable to read the recipient database (#4.3.0)\r\n"
+
+/* Where the recipient database stands in this session. */
+enum rcptdb_state {
+	RCPTDB_UNOPENED, /* not needed yet */
+	RCPTDB_READY,    /* open, header checked, fresh */
+	RCPTDB_STALE,    /* a source changed since qmail-newrcpt ran */
+	RCPTDB_BAD       /* missing, unreadable or corrupt */
+};
 
 /* Where the session is: what a client may send next. */
 enum smtp_state {
 	SMTP_IDLE, /* no transaction: MAIL starts one */
 	SMTP_MAIL, /* MAIL given: RCPT next */
 	SMTP_RCPT  /* at least one RCPT: more RCPT, or DATA */
-};
-
-/* Where the DATA reader is inside the current line. */
-enum data_state {
-	DATA_BOL,   /* at the start of a line */
-	DATA_MID,   /* inside a line */
-	DATA_CR,    /* after a CR inside a line: only LF may follow */
-	DATA_DOT,   /* after a "." at the start of a line */
-	DATA_DOTCR, /* after "." CR at the start of a line */
-	DATA_END    /* CR LF "." CR LF seen */
 };
 
 struct smtpd {
@@ -133,10 +134,15 @@ struct smtpd {
 	const char *localhost;
 	struct ipme ipme; /* local addresses, read at first need */
 	int ipme_read;
+	int rcptcheck;          /* control/rcptcheck: validate recipients */
+	struct domainmap locals; /* read only with rcptcheck */
+	struct domainmap vdoms;  /* control/virtualdomains, likewise */
+	struct rcptdb rdb;       /* opened at the first recipient checked */
+	enum rcptdb_state rdb_state;
 
 	/* the session */
 	enum smtp_state state;
-	struct bytes line;  /* the current command line */
+	struct smtpin_line reader; /* the current command line */
 	struct bytes addr;  /* the address being parsed */
 	struct bytes helo;  /* what HELO/EHLO said */
 	int helo_differs;   /* show it in Received: it is not remotehost */
@@ -147,13 +153,9 @@ struct smtpd {
 
 	/* the message being received */
 	struct qqueue qq;
-	enum data_state dstate;
+	struct smtpin_data data;
 	unsigned long long bytes_left; /* databytes + 1 still allowed */
 	int too_big;
-	int in_header;
-	size_t hdr_pos;
-	char hdr_prefix[12];
-	unsigned long hops;
 };
 
 static struct smtpd smtpd;
@@ -231,50 +233,27 @@ smtp_fill(struct smtpd *s)
 }
 
 /*
- * smtp_line_read - the next command line into s->line, without its
- * CR LF and with a NUL after it.  Returns 1, or 0 when the line was too
- * long (its rest has been read and thrown away).  A line that does not
- * end in CR LF, or holds a bare CR, drops the connection.
+ * smtp_line_read - the next command line into s->reader.line, without
+ * its CR LF and with a NUL after it.  Returns 1, or 0 when the line was
+ * too long (its rest has been read and thrown away).  A line that does
+ * not end in CR LF, or holds a bare CR, drops the connection.
  */
 static int
 smtp_line_read(struct smtpd *s)
 {
-	int toolong = 0;
-	char last = 0, before = 0;
-	const char *p, *lf;
-	size_t n, take;
+	size_t n, used;
+	int r;
 
-	bytes_truncate(&s->line, 0);
-	for (;;) {
+	do {
 		n = smtp_fill(s);
-		p = iobuf_peek(&s->in);
-		lf = memchr(p, '\n', n);
-		take = lf != NULL ? (size_t)(lf - p) + 1 : n;
-		if (!toolong && take > SMTP_LINE_MAX - s->line.len)
-			toolong = 1;
-		if (!toolong && bytes_append(&s->line, p, take) == -1)
-			smtp_die_bytes(s);
-		before = take >= 2 ? p[take - 2] : last;
-		last = p[take - 1];
-		iobuf_skip(&s->in, take);
-		if (lf != NULL)
-			break;
-	}
-	if (before != '\r')
-		smtp_die(s, REPLY_BARELF);
-	if (toolong)
-		return 0;
-	s->line.len -= 2;
-	if (memchr(s->line.s, '\r', s->line.len) != NULL)
-		smtp_die(s, REPLY_BARELF);
-	/* qmail turns a NUL inside a command into LF; no address may hold
-	 * one (addr_parse refuses it), so a NUL can never reach a record */
-	for (size_t i = 0; i < s->line.len; i++)
-		if (s->line.s[i] == '\0')
-			s->line.s[i] = '\n';
-	if (bytes_cstr(&s->line) == NULL)
+		r = smtpin_line_feed(&s->reader, iobuf_peek(&s->in), n, &used);
+		iobuf_skip(&s->in, used);
+	} while (r == SMTPIN_LINE_MORE);
+	if (r == -1)
 		smtp_die_bytes(s);
-	return 1;
+	if (r == SMTPIN_LINE_BARE)
+		smtp_die(s, REPLY_BARELF);
+	return r == SMTPIN_LINE_DONE;
 }
 
 /* --- addresses ---------------------------------------------------------- */
@@ -317,55 +296,22 @@ literal_is_me(struct smtpd *s, const char *lit, size_t len)
 }
 
 /*
- * addr_parse - take the address out of a MAIL or RCPT argument into
- * s->addr (NUL-terminated) as qmail does: the path is what follows '<'
- * up to '>' (or, for clients that omit the brackets, what follows ':'
- * up to a space); a source route "@a,@b:" is dropped; quotes are removed
- * and a backslash takes the next byte literally.  A domain literal naming
- * one of our addresses becomes localiphost.  *rest points after the
- * path (where ESMTP parameters start).  Returns 1, or 0 for a syntax
- * error (an address too long, or holding a NUL/LF).
+ * addr_parse - the address of a MAIL or RCPT argument into s->addr
+ * (smtpin_addr_parse); then a domain literal naming one of our addresses
+ * becomes localiphost.  *rest points after the path.  Returns 1, or 0
+ * for a syntax error.
  */
 static int
 addr_parse(struct smtpd *s, const char *arg, const char **rest)
 {
-	char term = '>';
-	const char *lt = strchr(arg, '<');
-	int quoted = 0;
 	size_t at;
+	int r;
 
-	if (lt != NULL) {
-		arg = lt + 1;
-	} else {
-		term = ' ';
-		arg = strchr(arg, ':') != NULL ? strchr(arg, ':') + 1 : "";
-		while (*arg == ' ')
-			arg++;
-	}
-	if (*arg == '@') {
-		while (*arg != '\0' && *arg++ != ':')
-			;
-	}
-	bytes_truncate(&s->addr, 0);
-	for (; *arg != '\0'; arg++) {
-		char c = *arg;
-		if (c == '\\' && arg[1] != '\0') {
-			c = *++arg;
-		} else if (c == '"') {
-			quoted = !quoted;
-			continue;
-		} else if (c == term && !quoted) {
-			arg++;
-			break;
-		}
-		if (c == '\n')
-			return 0;
-		if (s->addr.len >= SMTP_ADDR_MAX)
-			return 0;
-		if (bytes_append_char(&s->addr, c) == -1)
-			smtp_die_bytes(s);
-	}
-	*rest = arg;
+	r = smtpin_addr_parse(arg, &s->addr, rest);
+	if (r == -1)
+		smtp_die_bytes(s);
+	if (r == 0)
+		return 0;
 	if (s->liphost_ok) {
 		for (at = s->addr.len; at > 0 && s->addr.s[at - 1] != '@'; at--)
 			;
@@ -375,10 +321,10 @@ addr_parse(struct smtpd *s, const char *arg, const char **rest)
 				smtp_die_bytes(s);
 			if (s->addr.len > SMTP_ADDR_MAX)
 				return 0;
+			if (bytes_cstr(&s->addr) == NULL)
+				smtp_die_bytes(s);
 		}
 	}
-	if (bytes_cstr(&s->addr) == NULL)
-		smtp_die_bytes(s);
 	return 1;
 }
 
@@ -460,6 +406,77 @@ rcpt_allowed(struct smtpd *s)
 	return 0;
 }
 
+/* rcptdb_ready - open the recipient database at first need; the state */
+static enum rcptdb_state
+rcptdb_ready(struct smtpd *s)
+{
+	int r;
+
+	if (s->rdb_state != RCPTDB_UNOPENED)
+		return s->rdb_state;
+	r = rcptdb_open(&s->rdb, RCPTDB_PATH);
+	if (r == 1)
+		s->rdb_state = RCPTDB_READY;
+	else if (r == -1 && errno == ESTALE)
+		s->rdb_state = RCPTDB_STALE;
+	else
+		s->rdb_state = RCPTDB_BAD; /* missing (0) or unusable */
+	return s->rdb_state;
+}
+
+/*
+ * rcpt_deliverable - recipient validation: for an address in a domain of
+ * control/locals or control/virtualdomains (with a prefix), ask
+ * users/rcpt.cdb whether the local qmail-lspawn would get ("local", or
+ * "prefix-local") is deliverable.  Other addresses are not checked.
+ * Returns 1 to go on, 0 when a refusal (550, or 451 if the database is
+ * missing, stale or unreadable: never accept or refuse everything by
+ * mistake) has been sent.
+ */
+static int
+rcpt_deliverable(struct smtpd *s)
+{
+	struct bytes local = BYTES_INIT(RCPTDB_LOCAL_MAX + 1);
+	const char *dom, *prefix = NULL;
+	size_t at, domlen;
+	int r;
+
+	if (!s->rcptcheck)
+		return 1;
+	dom = addr_domain(&s->addr);
+	if (dom == NULL || *dom == '\0')
+		return 1;
+	at = (size_t)(dom - s->addr.s) - 1;
+	domlen = s->addr.len - at - 1;
+	if (!domainmap_find_exact(&s->locals, dom, domlen, NULL)) {
+		r = domainmap_find_virtual(&s->vdoms, s->addr.s, s->addr.len,
+		    at, &prefix);
+		if (r != 1 || prefix == NULL || *prefix == '\0')
+			return 1; /* not ours, or a virtualdomains exception */
+	}
+	switch (rcptdb_ready(s)) {
+	case RCPTDB_READY:
+		break;
+	case RCPTDB_STALE:
+		smtp_out(s, REPLY_RCPTDB_STALE);
+		return 0;
+	default:
+		smtp_out(s, REPLY_RCPTDB_BAD);
+		return 0;
+	}
+	if (prefix != NULL && (bytes_append_str(&local, prefix) == -1 ||
+				  bytes_append_char(&local, '-') == -1))
+		smtp_die_bytes(s);
+	if (bytes_append(&local, s->addr.s, at) == -1)
+		smtp_die_bytes(s);
+	r = rcptdb_lookup(&s->rdb, local.s, local.len);
+	bytes_free(&local);
+	if (r == 1)
+		return 1;
+	smtp_out(s, r == 0 ? REPLY_NOMAILBOX : REPLY_RCPTDB_BAD);
+	return 0;
+}
+
 /*
  * size_param_too_big - 1 if the MAIL parameters hold SIZE=n with n over
  * databytes (RFC 1870: refuse at MAIL time).
@@ -468,22 +485,10 @@ static int
 size_param_too_big(const struct smtpd *s, const char *params)
 {
 	unsigned long long n;
-	const char *p = params;
 
 	if (s->databytes == 0)
 		return 0;
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		if (strncasecmp(p, "SIZE=", 5) == 0) {
-			if (scan_ulong(p + 5, &n) == 0)
-				return errno == ERANGE;
-			return n > s->databytes;
-		}
-		while (*p != '\0' && *p != ' ')
-			p++;
-	}
-	return 0;
+	return smtpin_param_size(params, &n) && n > s->databytes;
 }
 
 /* --- the Received line -------------------------------------------------- */
@@ -551,46 +556,12 @@ received_put(struct smtpd *s)
 
 /* --- the DATA reader ---------------------------------------------------- */
 
-/* hdr_track - count Received and Delivered-To lines in the header, as
- * qmail does (a line starting with either word, in any case) */
-static void
-hdr_track(struct smtpd *s, const char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && s->in_header) {
-		char c = p[i];
-		if (c == '\n') {
-			if (s->hdr_pos == 0)
-				s->in_header = 0;
-			s->hdr_pos = 0;
-			i++;
-			continue;
-		}
-		if (s->hdr_pos >= sizeof(s->hdr_prefix)) {
-			const char *lf = memchr(p + i, '\n', n - i);
-			if (lf == NULL)
-				return;
-			i = (size_t)(lf - p);
-			continue;
-		}
-		s->hdr_prefix[s->hdr_pos++] =
-		    (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-		if ((s->hdr_pos == 8 &&
-			memcmp(s->hdr_prefix, "received", 8) == 0) ||
-		    (s->hdr_pos == 12 &&
-			memcmp(s->hdr_prefix, "delivered-to", 12) == 0))
-			s->hops++;
-		i++;
-	}
-}
-
 /* data_put - n bytes of the message as stored (LF line ends) */
 static void
-data_put(struct smtpd *s, const char *p, size_t n)
+data_put(void *ctx, const char *p, size_t n)
 {
-	if (s->in_header)
-		hdr_track(s, p, n);
+	struct smtpd *s = ctx;
+
 	if (s->databytes != 0) {
 		if (n >= s->bytes_left) {
 			s->bytes_left = 0;
@@ -603,90 +574,23 @@ data_put(struct smtpd *s, const char *p, size_t n)
 		qqueue_put(&s->qq, p, n);
 }
 
-/* data_plain_run - how many bytes at p are neither CR nor LF */
-static size_t
-data_plain_run(const char *p, size_t n)
-{
-	const char *cr = memchr(p, '\r', n);
-	size_t upto = cr != NULL ? (size_t)(cr - p) : n;
-	const char *lf = memchr(p, '\n', upto);
-
-	return lf != NULL ? (size_t)(lf - p) : upto;
-}
-
 /*
- * data_step - run the DATA state machine over the buffered bytes
- * p[0..n): pass the message on, undo dot-stuffing, turn CR LF into LF.
- * Returns how many bytes were used (less than n only at the end of
- * the data, so pipelined commands after it stay buffered).
+ * data_read - read the message up to CR LF "." CR LF through the DATA
+ * reader (smtpin.h): dot-stuffing undone, CR LF turned into LF, a bare
+ * CR or LF drops the connection.
  */
-static size_t
-data_step(struct smtpd *s, const char *p, size_t n)
-{
-	size_t i = 0, run;
-
-	while (i < n && s->dstate != DATA_END) {
-		char c = p[i];
-		switch (s->dstate) {
-		case DATA_BOL:
-			if (c == '.') {
-				s->dstate = DATA_DOT;
-				i++;
-				break;
-			}
-			s->dstate = DATA_MID;
-			break;
-		case DATA_DOT:
-			if (c == '\r') {
-				s->dstate = DATA_DOTCR;
-				i++;
-				break;
-			}
-			s->dstate = DATA_MID;
-			break;
-		case DATA_DOTCR:
-			if (c != '\n')
-				smtp_die(s, REPLY_BARELF);
-			s->dstate = DATA_END;
-			i++;
-			break;
-		case DATA_CR:
-			if (c != '\n')
-				smtp_die(s, REPLY_BARELF);
-			data_put(s, "\n", 1);
-			s->dstate = DATA_BOL;
-			i++;
-			break;
-		case DATA_MID:
-			if (c == '\r') {
-				s->dstate = DATA_CR;
-				i++;
-				break;
-			}
-			if (c == '\n')
-				smtp_die(s, REPLY_BARELF);
-			run = data_plain_run(p + i, n - i);
-			data_put(s, p + i, run);
-			i += run;
-			break;
-		case DATA_END:
-			break;
-		}
-	}
-	return i;
-}
-
-/* data_read - read the message up to CR LF "." CR LF */
 static void
 data_read(struct smtpd *s)
 {
 	size_t n, used;
 
-	s->dstate = DATA_BOL;
-	while (s->dstate != DATA_END) {
+	smtpin_data_init(&s->data, data_put, s);
+	while (s->data.state != SMTPIN_DATA_END) {
 		n = smtp_fill(s);
-		used = data_step(s, iobuf_peek(&s->in), n);
+		used = smtpin_data_step(&s->data, iobuf_peek(&s->in), n);
 		iobuf_skip(&s->in, used);
+		if (s->data.state == SMTPIN_DATA_BARE)
+			smtp_die(s, REPLY_BARELF);
 	}
 }
 
@@ -830,6 +734,8 @@ cmd_rcpt(struct smtpd *s, const char *arg)
 		smtp_out(s, REPLY_NOGATEWAY);
 		return;
 	}
+	if (!rcpt_deliverable(s))
+		return;
 	if (bytes_append(&s->rcptto, s->addr.s, s->addr.len) == -1 ||
 	    bytes_append_char(&s->rcptto, '\0') == -1)
 		smtp_die_bytes(s);
@@ -878,12 +784,9 @@ cmd_data(struct smtpd *s, const char *arg)
 	received_put(s);
 	s->bytes_left = (unsigned long long)s->databytes + 1;
 	s->too_big = 0;
-	s->in_header = 1;
-	s->hdr_pos = 0;
-	s->hops = 0;
 	data_read(s);
 
-	if (s->too_big || s->hops >= SMTP_HOPS_MAX) {
+	if (s->too_big || s->data.hops >= SMTP_HOPS_MAX) {
 		/* no envelope: qmail-queue sees none and queues nothing */
 		qqueue_close(&s->qq);
 		session_reset(s);
@@ -925,23 +828,16 @@ static const struct smtp_command smtp_commands[] = {
 	{ "quit", cmd_quit },
 };
 
-/* smtp_dispatch - split s->line into verb and argument and run it */
+/* smtp_dispatch - split the command line into verb and argument and run it */
 static void
 smtp_dispatch(struct smtpd *s)
 {
-	char *line = s->line.s;
-	char *sp = strchr(line, ' ');
-	const char *arg = "";
+	const char *verb, *arg;
 	size_t i;
 
-	if (sp != NULL) {
-		*sp = '\0';
-		arg = sp + 1;
-		while (*arg == ' ')
-			arg++;
-	}
+	smtpin_command_split(s->reader.line.s, &verb, &arg);
 	for (i = 0; i < sizeof(smtp_commands) / sizeof(smtp_commands[0]); i++)
-		if (strcasecmp(line, smtp_commands[i].verb) == 0) {
+		if (strcasecmp(verb, smtp_commands[i].verb) == 0) {
 			smtp_commands[i].run(s, arg);
 			return;
 		}
@@ -978,6 +874,7 @@ config_read(struct smtpd *s)
 {
 	struct bytes me = BYTES_INIT(CONTROL_LINE_BYTES);
 	unsigned long timeout = SMTP_TIMEOUT_DEFAULT;
+	unsigned long u_rcptcheck = 0;
 	unsigned long long u;
 	const char *v;
 	int r, have_me;
@@ -998,6 +895,27 @@ config_read(struct smtpd *s)
 	if (r == -1)
 		smtp_die(s, REPLY_CONTROL);
 	s->liphost_ok = r;
+
+	/* recipient validation: locals (default: me) and virtualdomains
+	 * say which addresses are ours to check */
+	s->rcptcheck = 0;
+	if (control_readint(&u_rcptcheck, "control/rcptcheck") == -1)
+		smtp_die(s, REPLY_CONTROL);
+	if (u_rcptcheck != 0) {
+		struct bytes list = BYTES_INIT(CONTROL_LIST_BYTES);
+		s->rcptcheck = 1;
+		if (control_readlines_me(&list, "control/locals",
+			have_me ? &me : NULL) == -1)
+			smtp_die(s, REPLY_CONTROL);
+		if (domainmap_load_lines(&s->locals, &list, 0) == -1)
+			smtp_die_nomem(s);
+		bytes_free(&list);
+		if (control_readlines(&list, "control/virtualdomains") == -1)
+			smtp_die(s, REPLY_CONTROL);
+		if (domainmap_load_lines(&s->vdoms, &list, 1) == -1)
+			smtp_die_nomem(s);
+		bytes_free(&list);
+	}
 	bytes_free(&me);
 
 	if (control_readint(&timeout, "control/timeoutsmtpd") == -1)
@@ -1071,11 +989,14 @@ main(int argc, char **argv)
 	(void)argv;
 	sig_ignore(SIGPIPE);
 	iobuf_init(&s->out, 1, s->outspace, sizeof(s->outspace), -1);
-	bytes_init(&s->line, SMTP_LINE_MAX + 1);
+	smtpin_line_init(&s->reader);
 	bytes_init(&s->helo, SMTP_LINE_MAX + 1);
 	bytes_init(&s->mailfrom, SMTP_ADDR_MAX + 2);
 	domainmap_init(&s->rcpthosts);
 	domainmap_init(&s->badmailfrom);
+	domainmap_init(&s->locals);
+	domainmap_init(&s->vdoms);
+	s->rdb_state = RCPTDB_UNOPENED;
 	config_read(s);
 	session_limits(s);
 	if (bytes_copy_str(&s->helo, s->remotehost) == -1 ||

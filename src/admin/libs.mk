@@ -1,0 +1,2 @@
+# qmail-newrcpt reads users/cdb with tinycdb
+LIBS_qmail-newrcpt = -lcdb
