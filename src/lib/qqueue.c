@@ -89,6 +89,25 @@ qqueue_put(struct qqueue *q, const void *p, size_t n)
 						  : q->msgbytes + n;
 }
 
+int
+qqueue_put_fd(struct qqueue *q, int fd)
+{
+	char space[16384];
+	struct iobuf in;
+	ssize_t n;
+
+	iobuf_init(&in, fd, space, sizeof(space), -1);
+	for (;;) {
+		n = iobuf_fill(&in);
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		qqueue_put(q, iobuf_peek(&in), (size_t)n);
+		iobuf_skip(&in, (size_t)n);
+	}
+}
+
 void
 qqueue_puts(struct qqueue *q, const char *s)
 {

@@ -54,6 +54,13 @@ int qqueue_open(struct qqueue *q, const char *program);
 /* qqueue_put - more of the message (buffered); failures are remembered */
 void qqueue_put(struct qqueue *q, const void *p, size_t n);
 
+/*
+ * qqueue_put_fd - more of the message: everything that can be read from fd
+ * until end of file.  0, or -1 with errno if reading fd failed (failures
+ * of the queue itself are remembered as by qqueue_put).
+ */
+int qqueue_put_fd(struct qqueue *q, int fd);
+
 /* qqueue_puts - qqueue_put of a C string */
 void qqueue_puts(struct qqueue *q, const char *s);
 

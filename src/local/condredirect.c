@@ -22,32 +22,11 @@
 #include "cmdrun.h"
 #include "err.h"
 #include "exitcodes.h"
-#include "iobuf.h"
 #include "qqueue.h"
 #include "sig.h"
 
 /* qmail-command(8): stop processing the dot-qmail file, successfully. */
 #define EXIT_STOP 99
-
-/* condredirect_copy - stdin to the queue; 0, or -1 on a read error */
-static int
-condredirect_copy(struct qqueue *q)
-{
-	static char space[16384];
-	struct iobuf in;
-	ssize_t n;
-
-	iobuf_init(&in, 0, space, sizeof(space), -1);
-	for (;;) {
-		n = iobuf_fill(&in);
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			return 0;
-		qqueue_put(q, iobuf_peek(&in), (size_t)n);
-		iobuf_skip(&in, (size_t)n);
-	}
-}
 
 int
 main(int argc, char **argv)
@@ -91,7 +70,7 @@ main(int argc, char **argv)
 		fatal(EXIT_TEMP, "unable to run qmail-queue");
 	pid = (long)q.pid;
 	qqueue_puts(&q, dtline);
-	if (condredirect_copy(&q) == -1) {
+	if (qqueue_put_fd(&q, 0) == -1) {
 		(void)qqueue_close(&q);
 		fatal(EXIT_TEMP, "unable to read message");
 	}

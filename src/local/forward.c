@@ -19,29 +19,8 @@
 
 #include "err.h"
 #include "exitcodes.h"
-#include "iobuf.h"
 #include "qqueue.h"
 #include "sig.h"
-
-/* forward_copy - stdin to the queue; 0, or -1 on a read error */
-static int
-forward_copy(struct qqueue *q)
-{
-	static char space[16384];
-	struct iobuf in;
-	ssize_t n;
-
-	iobuf_init(&in, 0, space, sizeof(space), -1);
-	for (;;) {
-		n = iobuf_fill(&in);
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			return 0;
-		qqueue_put(q, iobuf_peek(&in), (size_t)n);
-		iobuf_skip(&in, (size_t)n);
-	}
-}
 
 int
 main(int argc, char **argv)
@@ -67,7 +46,7 @@ main(int argc, char **argv)
 		fatal(EXIT_TEMP, "unable to run qmail-queue");
 	pid = (long)q.pid;
 	qqueue_puts(&q, dtline);
-	if (forward_copy(&q) == -1) {
+	if (qqueue_put_fd(&q, 0) == -1) {
 		(void)qqueue_close(&q);
 		fatal(EXIT_TEMP, "unable to read message");
 	}

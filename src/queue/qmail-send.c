@@ -43,6 +43,7 @@
 #include "fmt.h"
 #include "fsync.h"
 #include "iobuf.h"
+#include "logsafe.h"
 #include "lock.h"
 #include "proc.h"
 #include "qqueue.h"
@@ -178,24 +179,11 @@ log_addnum(unsigned long long u)
 	(void)bytes_append_ulong(&logline, u);
 }
 
-/*
- * log_addsafe - qmail's logsafe: a newline becomes '/', a byte that is
- * not printable, a space or '%' becomes '_'.
- */
+/* log_addsafe - untrusted bytes, made safe (logsafe.h) */
 static void
 log_addsafe(const char *s, size_t n)
 {
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\n')
-			c = '/';
-		else if (c < 33 || c > 126 || c == '%')
-			c = '_';
-		(void)bytes_append_char(&logline, (char)c);
-	}
+	(void)logsafe_append(&logline, s, n);
 }
 
 static void

@@ -34,6 +34,7 @@
 #include "fmt.h"
 #include "fsync.h"
 #include "iobuf.h"
+#include "logsafe.h"
 #include "sig.h"
 #include "spawnproto.h"
 #include "todoproto.h"
@@ -104,21 +105,11 @@ log_addnum(unsigned long long u)
 	(void)bytes_append_ulong(&logrec, u);
 }
 
-/* log_addsafe - qmail's logsafe: '\n' -> '/', unsafe bytes -> '_' */
+/* log_addsafe - untrusted bytes, made safe (logsafe.h) */
 static void
 log_addsafe(const char *s, size_t n)
 {
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\n')
-			c = '/';
-		else if (c < 33 || c > 126 || c == '%')
-			c = '_';
-		(void)bytes_append_char(&logrec, (char)c);
-	}
+	(void)logsafe_append(&logrec, s, n);
 }
 
 static void
