@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "cmdrun.h"
 #include "conf.h"
 #include "err.h"
 #include "exitcodes.h"
@@ -40,27 +41,6 @@ struct lspawn {
 	uid_t uidp;		/* qmailp, for qmail-getpw */
 	gid_t gidn;		/* nofiles */
 };
-
-/* errno_temporary - qmail's idea of an exec error worth retrying */
-static int
-errno_temporary(int e)
-{
-	switch (e) {
-	case EINTR:
-	case ENOMEM:
-	case ETXTBSY:
-	case EIO:
-	case ETIMEDOUT:
-	case EAGAIN:
-	case ENFILE:
-	case EMFILE:
-	case ENOBUFS:
-	case ESTALE:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 /* become - switch to gid and uid for good (privileged build only) */
 static int
@@ -170,7 +150,7 @@ deliver(const struct lspawn *ls, const char *sender, char *recip, size_t at)
 	if (!conf_unprivileged && (getuid() == 0 || geteuid() == 0))
 		_exit(QLX_ROOT);
 	execv(argv[0], (char *const *)argv);
-	_exit(errno_temporary(errno) ? QLX_EXECSOFT : QLX_EXECHARD);
+	_exit(cmdrun_errno_temporary(errno) ? QLX_EXECSOFT : QLX_EXECHARD);
 }
 
 static pid_t

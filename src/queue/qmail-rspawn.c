@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "cmdrun.h"
 #include "conf.h"
 #include "err.h"
 #include "exitcodes.h"
@@ -26,26 +27,6 @@
 
 #define QMAIL_REMOTE "bin/qmail-remote"
 #define TCPTO_FILE "queue/lock/tcpto"
-
-static int
-errno_temporary(int e)
-{
-	switch (e) {
-	case EINTR:
-	case ENOMEM:
-	case ETXTBSY:
-	case EIO:
-	case ETIMEDOUT:
-	case EAGAIN:
-	case ENFILE:
-	case EMFILE:
-	case ENOBUFS:
-	case ESTALE:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 static pid_t
 rspawn_start(void *ctx, int fdmess, int fdout, const char *sender,
@@ -68,7 +49,7 @@ rspawn_start(void *ctx, int fdmess, int fdout, const char *sender,
 	    fd_copy(2, 1) == -1)
 		_exit(EXIT_TEMP);
 	execv(argv[0], (char *const *)argv);
-	_exit(errno_temporary(errno) ? EXIT_TEMP : EXIT_PERM);
+	_exit(cmdrun_errno_temporary(errno) ? EXIT_TEMP : EXIT_PERM);
 }
 
 /* text_at - the C string at s[k], bounded by len (NUL or end) */
