@@ -96,6 +96,7 @@ static const struct hier_entry hier_table[] = {
 	PROG("qmail-tcpok", ROOT, 0755),
 	PROG("qmail-upq", ROOT, 0755),
 	PROG("qmailctl", ROOT, 0755),
+	PROG("qmail-log-summary", ROOT, 0755),
 	PROG("qmail-pop3d", ROOT, 0755),
 	PROG("qmail-popup", ROOT, 0711),
 	PROG("qmail-qmqpc", ROOT, 0755),

@@ -50,10 +50,24 @@ write(os.path.join(QHOME, "users", "assign"),
       "=joe:%s:%d:%d:%s:::\n.\n" % (me.pw_name, me.pw_uid, me.pw_gid, home))
 subprocess.run([os.path.join(QBIN, "qmail-newu")], check=True)
 
-LOG = open(os.path.join(TOP, "log"), "ab")
+LOGPATH = os.path.join(TOP, "log")
+LOG = open(LOGPATH, "ab")
+
+
+def started_since(offset):
+    """qmail-send has logged since offset: its signal handlers are set."""
+    with open(LOGPATH, "rb") as f:
+        f.seek(offset)
+        return b"status: " in f.read()
+
+
+last_start = 0
 
 
 def start():
+    global last_start
+    LOG.flush()
+    last_start = os.path.getsize(LOGPATH)
     return subprocess.Popen([os.path.join(QBIN, "qmail-start"), "./Maildir/"],
                             cwd="/", stdout=LOG, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -113,7 +127,12 @@ def delivered():
     return seen
 
 
-# Let the restarted queue manager finish, nudging it to retry now.
+# Let the restarted queue manager finish, nudging it to retry now (once it
+# is far enough to have its ALRM handler: until then ALRM would kill it).
+for _ in range(200):
+    if started_since(last_start):
+        break
+    time.sleep(0.05)
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline:
     seen = delivered()
