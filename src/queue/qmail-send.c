@@ -58,6 +58,8 @@
 #define SEND_SLEEP_SYSFAIL 123 /* retry after a system failure */
 #define SEND_SLEEP_FOREVER 86400 /* longest sleep in poll */
 #define SEND_SLEEP_NOMEM 10
+#define SEND_CLEANUP_EVERY 76431 /* between two sweeps of mess/ */
+#define SEND_OSSIFIED 129600 /* 36 hours: a lone message file is an orphan */
 
 /* Limits. */
 #define SEND_REPORT_MAX (SPAWN_REPORT_MAX + 256) /* a report, with ours */
@@ -155,6 +157,8 @@ static struct {
 	struct bytes todoin; /* a record from qmail-todo being read */
 	struct iobuf cleanin;
 	char cleanspace[16];
+	time_t cleanup_next;	   /* when the next sweep of mess/ starts */
+	unsigned int cleanup_dir; /* the mess/ directory it looks at next */
 } S;
 
 static volatile sig_atomic_t flag_exitasap, flag_runasap, flag_readasap;
@@ -1065,6 +1069,69 @@ fail:
 	pq_add(&S.pqdone, time(NULL) + SEND_SLEEP_SYSFAIL, id);
 }
 
+/*
+ * orphan_check - mess/S/N with neither todo/S/N nor info/S/N, untouched
+ * for 36 hours, was left by a qmail-queue that died before committing it
+ * (or by a crash between removing info and asking qmail-clean): have
+ * qmail-clean remove it.  todo is looked at before info because
+ * qmail-todo writes info before it removes todo, so a message being
+ * preprocessed is always seen in one or the other.
+ */
+static void
+orphan_check(unsigned long long id)
+{
+	struct stat st;
+
+	if (stat(fn_make("mess", id, 1), &st) == -1)
+		return;
+	if (S.recent < st.st_mtime + SEND_OSSIFIED)
+		return;
+	if (stat(fn_make("todo", id, 1), &st) == 0 || errno != ENOENT)
+		return;
+	if (stat(fn_make("info", id, 1), &st) == 0 || errno != ENOENT)
+		return;
+	(void)clean_ask(id);
+}
+
+/*
+ * cleanup_step - when a sweep is due, look at one mess/ directory; the
+ * sweep goes on with the next one at the next turn of the main loop, so
+ * deliveries never wait for a whole queue scan.
+ */
+static void
+cleanup_step(void)
+{
+	char dir[SEND_PATH_MAX];
+	unsigned long long id;
+	struct dirent *de;
+	size_t n;
+	DIR *dp;
+
+	if (S.recent < S.cleanup_next)
+		return;
+	memcpy(dir, "mess/", 5);
+	fmt_ulong(dir + 5, S.cleanup_dir);
+	dp = opendir(dir);
+	if (dp == NULL) {
+		log_line("warning: unable to opendir ", dir,
+		    "; will try again later\n", NULL);
+	} else {
+		while ((de = readdir(dp)) != NULL) {
+			n = scan_ulong(de->d_name, &id);
+			if (n == 0 || de->d_name[n] != '\0')
+				continue;
+			if (id % conf_split != S.cleanup_dir)
+				continue;
+			orphan_check(id);
+		}
+		closedir(dp);
+	}
+	if (++S.cleanup_dir >= conf_split) {
+		S.cleanup_dir = 0;
+		S.cleanup_next = S.recent + SEND_CLEANUP_EVERY;
+	}
+}
+
 /* ------------------------------------------------------------- reports */
 
 static void
@@ -1597,6 +1664,8 @@ loop_once(void)
 			wake = e.dt;
 		if (pq_min(&S.pqfail, &e) && e.dt < wake)
 			wake = e.dt;
+		if (S.cleanup_next < wake)
+			wake = S.cleanup_next;
 	}
 	if (wake <= S.recent) {
 		ts.tv_sec = 0;
@@ -1634,6 +1703,7 @@ loop_once(void)
 		pq_delmin(&S.pqdone);
 		mess_done(e.id);
 	}
+	cleanup_step();
 }
 
 int

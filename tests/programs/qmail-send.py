@@ -6,6 +6,7 @@ spawn protocol of src/lib/spawnproto.h on qmail-send's descriptors 1-4,
 records every delivery command and answers with the report a policy
 chooses.  The other descriptors are wired as qmail-start does.
 """
+import math
 import os
 import signal
 import subprocess
@@ -389,6 +390,63 @@ def main():
     d.send.send_signal(signal.SIGHUP)
     t.ok(d.wait_log("status: local 0/3 remote 0/20"),
          "HUP: new concurrencylocal in force")
+    d.stop()
+
+    # --- the retry schedule: birth + (floor(sqrt(age)) + skip)^2 ------
+    fresh()
+    d = Daemons(local_policy=lambda c: (b"Z", b"later\n"),
+                remote_policy=lambda c: (b"Z", b"later\n"))
+    n = queue_msg("s@x.example", ["a@test.example", "b@far.example"])
+    t.ok(d.wait_log(": deferral: later/", 2), "schedule: both deferred")
+    after = time.time()
+    d.stop()
+    birth = os.stat(qpath("info", n)).st_mtime
+    for sub, skip in (("local", 10), ("remote", 20)):
+        # the deferral happened between birth and after: the next try
+        # is birth + (floor(sqrt(age)) + skip)^2 for an age in that span
+        ok = {int(birth) + (math.isqrt(a) + skip) ** 2
+              for a in range(0, int(after - birth) + 2)}
+        got = int(os.stat(qpath(sub, n)).st_mtime)
+        t.ok(got in ok, "schedule: %s retry time kept in the file mtime "
+             "(skip %d)" % (sub, skip)) or t.diag("%d not in %r" % (got, ok))
+    # A restart honours that time: nothing before it, the retry when due.
+    due = time.time() + 3
+    for sub in ("local", "remote"):
+        os.utime(qpath(sub, n), (due, due))
+    d = Daemons()
+    time.sleep(1)
+    t.eq(len(d.lspawn.commands) + len(d.rspawn.commands), 0,
+         "schedule: not retried before the retry time")
+    t.ok(d.wait_log("end msg %d" % n, timeout=30),
+         "schedule: retried when due, without ALRM")
+    t.ok(time.time() >= due - 1, "schedule: not before the retry time")
+    d.stop()
+
+    # --- orphaned message files are removed after 36 hours ----------
+    fresh()
+    old = time.time() - 37 * 3600
+    orphans = {}
+    for num, age in ((1000003, old), (1000004, time.time())):
+        for sub in ("mess", "intd"):
+            path = qpath(sub, num)
+            with open(path, "wb") as f:
+                f.write(b"Subject: orphan\n\n")
+            os.utime(path, (age, age))
+        orphans[num] = age
+    held = queue_msg("s@x.example", ["a@test.example"])
+    os.utime(qpath("mess", held), (old, old))  # old but still in todo/
+    d = Daemons()
+    t.ok(d.wait_for(lambda: not os.path.exists(qpath("mess", 1000003))),
+         "orphan: a lone 37-hour-old mess file is removed")
+    t.ok(not os.path.exists(qpath("intd", 1000003)),
+         "orphan: and its intd file")
+    t.ok(d.wait_log("end msg %d" % held),
+         "orphan: an old message still in todo/ is delivered, not removed")
+    t.ok(os.path.exists(qpath("mess", 1000004)) and
+         os.path.exists(qpath("intd", 1000004)),
+         "orphan: a recent lone mess file is left alone")
+    t.ok(not any("warning" in ln for ln in d.lines()),
+         "orphan: no warnings") or t.diag(repr(d.lines()))
     d.stop()
 
     # --- concurrency: 1,000 parallel deliveries ----------------------
