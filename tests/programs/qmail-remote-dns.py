@@ -119,6 +119,8 @@ def dnsmasq():
             "--mx-host=noaddr.test,nothere.test,10",
             # a name with neither MX nor address
             "--txt-record=empty.test,nothing here",
+            # a null MX (RFC 7505): the domain accepts no mail
+            "--mx-host=nullmx.test,.,0",
             ]
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     procs.append(p)
@@ -253,6 +255,10 @@ try:
     t.eq(remote("empty.test"),
          b"DSorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n\0",
          "no MX and no address: D")
+    t.eq(remote("nullmx.test"),
+         b"DSorry, nullmx.test does not accept mail (null MX). (#5.1.10)\n\0",
+         "null MX (RFC 7505): D, permanent")
+    t.eq(tool("dnsmxip", "nullmx.test")[0], 100, "dnsmxip: null MX exits 100")
     t.eq(remote("nosuch.test"),
          b"DSorry, I couldn't find any host named nosuch.test. (#5.1.2)\n\0",
          "NXDOMAIN: D, permanent")
