@@ -105,6 +105,24 @@ static const struct showctl_file showctl_files[] = {
 
 #define SHOWCTL_NFILES (sizeof(showctl_files) / sizeof(showctl_files[0]))
 
+/*
+ * This project's own control files, which qmail did not have: explained
+ * only when present, after qmail's list, so that the output for a qmail
+ * configuration stays qmail's.
+ */
+static const struct showctl_file showctl_extra[] = {
+    {"concurrencyincoming", SHOWCTL_INT, 0, "20",
+        "SMTP connections at once (tcpserver -c) are at most ", ""},
+    {"defaultdelivery", SHOWCTL_STR, 0, "./Maildir/",
+        "Default delivery instructions (for qmail-start) are ", NULL},
+    {"maxrcpt", SHOWCTL_INT, 0, "1000",
+        "SMTP recipients per message are at most ", ""},
+    {"rcptcheck", SHOWCTL_INT, 0, "0",
+        "Recipient checks at RCPT time (1 on, 0 off): ", ""},
+};
+
+#define SHOWCTL_NEXTRA (sizeof(showctl_extra) / sizeof(showctl_extra[0]))
+
 /* The program's state: output, the contents of me, a scratch buffer. */
 struct showctl {
 	struct iobuf out;
@@ -405,6 +423,9 @@ showctl_known(const char *name)
 	for (i = 0; i < SHOWCTL_NFILES; i++)
 		if (strcmp(name, showctl_files[i].name) == 0)
 			return 1;
+	for (i = 0; i < SHOWCTL_NEXTRA; i++)
+		if (strcmp(name, showctl_extra[i].name) == 0)
+			return 1;
 	return 0;
 }
 
@@ -486,6 +507,15 @@ main(int argc, char **argv)
 				showctl_rcpthosts();
 			break;
 		}
+	}
+	for (i = 0; i < SHOWCTL_NEXTRA; i++) {
+		f = &showctl_extra[i];
+		if (access(f->name, F_OK) == -1)
+			continue;
+		if (f->kind == SHOWCTL_INT)
+			showctl_int(f);
+		else
+			showctl_str(f);
 	}
 	showctl_unknown();
 

@@ -161,6 +161,14 @@ ok $? "mail to postmaster reaches the user through ~alias"
 rc=$?
 down=$(svstat "$SV/qmail-send" "$SV/qmail-smtpd" | grep -c ': down ')
 ok "$([ $rc -eq 0 ] && [ "$down" -eq 2 ]; echo $?)" "qmailctl stop: both services down"
+left=0
+for e in /proc/[0-9]*/exe; do
+  case $(readlink "$e" 2>/dev/null) in
+    "$H"/bin/qmail-lspawn|"$H"/bin/qmail-rspawn|"$H"/bin/qmail-clean|"$H"/bin/qmail-todo)
+      left=$((left + 1)) ;;
+  esac
+done
+ok "$([ $left -eq 0 ]; echo $?)" "qmailctl stop: returns after qmail-send's helpers are gone"
 smtp_send "$MAILUSER@$FQDN" while-down
 ok "$([ $? -ne 0 ]; echo $?)" "qmailctl stop: SMTP refused"
 
@@ -247,4 +255,12 @@ ok $? "qmailctl restart: mail flows"
 
 grep -q 'status: exiting' "$LOGDIR/current"
 ok $? "the TERM of restart was a clean exit (status: exiting logged)"
+
+"$QC" check >/dev/null 2>&1
+ok $? "qmailctl check: a clean tree passes"
+chmod 755 "$H/bin/qmail-queue"
+"$QC" check >/dev/null 2>&1
+rc=$?
+chmod 4711 "$H/bin/qmail-queue"
+ok "$([ $rc -ne 0 ]; echo $?)" "qmailctl check: a wrong mode makes it exit non-zero"
 done_testing

@@ -219,6 +219,30 @@ t.ok(out.endswith("\nrcpthost: I have no idea what this file does.\n")
      "unknown files come last")
 t.ok("\nme: I have no idea" not in out, "known files are not reported twice")
 
+# --- this project's own files: explained when present ---------------------
+t.ok("rcptcheck" not in out and "maxrcpt" not in out,
+     "own files: not mentioned when absent (qmail's output unchanged)")
+put("rcptcheck", "1\n")
+put("maxrcpt", "200\n")
+put("concurrencyincoming", "40\n")
+put("defaultdelivery", "./Maildir/\n")
+rc, out, err = showctl()
+_, e = entries(out)
+t.eq(e.get("rcptcheck"), "Recipient checks at RCPT time (1 on, 0 off): 1.",
+     "rcptcheck explained")
+t.eq(e.get("maxrcpt"), "SMTP recipients per message are at most 200.",
+     "maxrcpt explained")
+t.eq(e.get("concurrencyincoming"),
+     "SMTP connections at once (tcpserver -c) are at most 40.",
+     "concurrencyincoming explained")
+t.eq(e.get("defaultdelivery"),
+     "Default delivery instructions (for qmail-start) are ./Maildir/.",
+     "defaultdelivery explained")
+t.ok(out.index("\nvirtualdomains: ") < out.index("\nrcptcheck: ")
+     < out.index("\nrcpthost: "), "own files after qmail's, before unknown")
+for f in ("rcptcheck", "maxrcpt", "concurrencyincoming", "defaultdelivery"):
+    os.unlink(os.path.join(CONTROL, f))
+
 # --- a control file that cannot be read --------------------------------------
 os.unlink(os.path.join(CONTROL, "locals"))
 os.mkdir(os.path.join(CONTROL, "locals"))
