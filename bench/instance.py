@@ -22,6 +22,7 @@ import os
 import pwd
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -156,19 +157,20 @@ class Qmail:
             self.log = None
 
 
-def wait_for_port(port):
-    import socket
+def port_listening(port):
+    """Whether something accepts connections on 127.0.0.1:PORT."""
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
-    def listening():
-        s = socket.socket()
-        try:
-            s.connect(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-        finally:
-            s.close()
-    if not wait_for(listening, 10):
+
+def wait_for_port(port):
+    if not wait_for(lambda: port_listening(port), 10):
         raise SystemExit("nothing listens on 127.0.0.1:%d" % port)
 
 
@@ -310,6 +312,10 @@ class Postfix:
             wait_for_port(smtp_port)
 
     def sendmail_argv(self, sender, rcpt):
+        # another MTA installed on this machine may have replaced it
+        with open("/usr/sbin/sendmail", "rb") as f:
+            if b"libpostfix" not in f.read():
+                raise SystemExit("/usr/sbin/sendmail is not Postfix's")
         return ["/usr/sbin/sendmail", "-C", self.conf, "-f", sender, rcpt]
 
     def held(self):
@@ -366,10 +372,11 @@ class Sink:
     with -c, which writes its running counters "sess=N quit=N mesg=N"
     (each ended by a CR) to its stdout whenever a session ends, a QUIT is
     executed or a message's final "." is received; a thread reads them
-    and received() is the last mesg count seen.  Under root it drops to
-    nobody (-u, which smtp-sink requires then)."""
+    and received() is the last mesg count seen, sessions() the last sess
+    count.  Under root it drops to nobody (-u, which smtp-sink requires
+    then)."""
 
-    COUNTER = re.compile(rb"mesg=(\d+)")
+    COUNTER = re.compile(rb"sess=(\d+) quit=\d+ mesg=(\d+)")
 
     def __init__(self, port, backlog=256):
         if not os.path.exists(SINK):
@@ -378,7 +385,9 @@ class Sink:
         if os.geteuid() == 0:
             argv += ["-u", "nobody"]
         argv += ["127.0.0.1:%d" % port, str(backlog)]
-        self.mesg = 0
+        if port_listening(port):
+            raise SystemExit("127.0.0.1:%d is in use already" % port)
+        self.sess = self.mesg = 0
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE,
                                      start_new_session=True)
@@ -386,6 +395,8 @@ class Sink:
         self.reader.start()
         try:
             wait_for_port(port)
+            if self.proc.poll() is not None:
+                raise SystemExit("smtp-sink exited %d" % self.proc.returncode)
         except BaseException:
             self.stop()
             raise
@@ -401,11 +412,15 @@ class Sink:
             done, _, tail = tail.rpartition(b"\r")
             counts = self.COUNTER.findall(done)
             if counts:
-                self.mesg = int(counts[-1])
+                self.sess, self.mesg = map(int, counts[-1])
 
     def received(self):
         """Messages received (final "." seen) since the sink started."""
         return self.mesg
+
+    def sessions(self):
+        """SMTP sessions ended since the sink started."""
+        return self.sess
 
     def stop(self):
         if self.proc is None:
