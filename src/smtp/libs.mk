@@ -7,3 +7,5 @@ LIBS_dnsmxip = -lresolv
 LIBS_dnsptr = -lresolv
 LIBS_dnscname = -lresolv
 LIBS_dnsfq = -lresolv
+# qmail-tlsd is the only SMTP program that links OpenSSL (DESIGN.md 6)
+LIBS_qmail-tlsd = -lssl -lcrypto

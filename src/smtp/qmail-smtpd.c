@@ -16,18 +16,28 @@
  * line and every line of DATA must end in CR LF.  A bare LF or a bare CR
  * anywhere is answered with qmail's 451 bare-LF reply and the connection
  * is dropped; the end of DATA is recognised only as CR LF "." CR LF.
+ *
+ * TLS lives in qmail-tlsd, which links OpenSSL so that this program does
+ * not: STARTTLS replaces this process by qmail-tlsd, which starts a new
+ * qmail-smtpd behind the encrypted connection with TLS=1 in its
+ * environment (and TLS_STARTTLS=1: no second greeting).  SMTP AUTH
+ * (PLAIN, LOGIN) checks passwords through the checkpassword interface,
+ * with the program named in our arguments, as qmail-smtpd-auth did.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "bytes.h"
 #include "cdbfile.h"
 #include "conf.h"
@@ -37,6 +47,8 @@
 #include "fmt.h"
 #include "iobuf.h"
 #include "ipme.h"
+#include "logsafe.h"
+#include "proc.h"
 #include "qqueue.h"
 #include "rcptdb.h"
 #include "sig.h"
@@ -62,6 +74,15 @@
 /* Buffer sizes: the input buffer is what DATA is streamed through. */
 #define SMTP_INBUF 16384
 #define SMTP_OUTBUF 2048
+
+/* TLS: the certificate qmail-tlsd uses; STARTTLS is offered only when
+ * it is readable. */
+#define SMTP_SERVERCERT "control/servercert.pem"
+
+/* AUTH: the longest decoded response, and the longest the checkpassword
+ * program may take (at most; timeoutsmtpd if that is shorter). */
+#define SMTP_AUTH_MAX 1024
+#define SMTP_AUTH_TIMEOUT 60
 
 /* How qmail-smtpd ends when it drops the connection (qmail uses 1). */
 #define SMTPD_EXIT_DROPPED 1
@@ -93,6 +114,25 @@
 #define REPLY_NOMAILBOX "550 sorry, no mailbox here by that name (#5.1.1)\r\n"
 #define REPLY_RCPTDB_STALE "451 sorry, the recipient database is out of date (#4.3.0)\r\n"
 #define REPLY_RCPTDB_BAD "451 sorry, unable to read the recipient database (#4.3.0)\r\n"
+/* STARTTLS (RFC 3207) */
+#define REPLY_TLS_GO "220 ready to start TLS (#2.0.0)\r\n"
+#define REPLY_TLS_ACTIVE "503 TLS already active (#5.5.1)\r\n"
+#define REPLY_TLS_ARG "501 STARTTLS takes no argument (#5.5.4)\r\n"
+#define REPLY_TLS_PIPELINED "503 STARTTLS must be the last command sent before the reply (#5.5.1)\r\n"
+#define REPLY_TLS_UNAVAIL "454 TLS not available due to temporary reason (#4.3.0)\r\n"
+/* SMTP AUTH (RFC 4954), with qmail-smtpd-auth's wording */
+#define REPLY_AUTH_OK "235 ok, go ahead (#2.7.0)\r\n"
+#define REPLY_AUTH_FAILED "535 authentication failed (#5.7.8)\r\n"
+#define REPLY_AUTH_TEMP "454 temporary authentication failure (#4.7.0)\r\n"
+#define REPLY_AUTH_AGAIN "503 you're already authenticated (#5.5.1)\r\n"
+#define REPLY_AUTH_INMAIL "503 no auth during mail transaction (#5.5.1)\r\n"
+#define REPLY_AUTH_TYPE "504 auth type unimplemented (#5.5.4)\r\n"
+#define REPLY_AUTH_SYNTAX "501 auth type missing (#5.5.4)\r\n"
+#define REPLY_AUTH_INPUT "501 malformed auth input (#5.5.2)\r\n"
+#define REPLY_AUTH_CANCEL "501 auth exchange cancelled (#5.0.0)\r\n"
+#define REPLY_AUTH_NEEDTLS "538 encryption required for requested authentication mechanism (#5.7.11)\r\n"
+#define REPLY_AUTH_REQUIRED "530 authentication required (#5.7.0)\r\n"
+#define REPLY_USAGE "421 qmail-smtpd is misconfigured (#4.3.0)\r\n"
 
 /* Where the recipient database stands in this session. */
 enum rcptdb_state {
@@ -150,6 +190,17 @@ struct smtpd {
 	struct bytes rcptto; /* T records: address NUL, ... */
 	unsigned long nrcpt;
 	int barf; /* the sender is in badmailfrom */
+
+	/* TLS and AUTH */
+	char **argv;            /* our arguments, for STARTTLS */
+	int tls;                /* TLS=1: behind qmail-tlsd */
+	int starttls_ok;        /* STARTTLS can be offered */
+	char *const *auth_argv; /* checkpassword program and its arguments */
+	int auth_plaintext;     /* SMTPAUTH_PLAINTEXT: AUTH without TLS */
+	int auth_required;      /* SMTPAUTH_REQUIRED: no MAIL before AUTH */
+	unsigned long timeout;  /* timeoutsmtpd, in seconds */
+	int authed;
+	struct bytes authuser;
 
 	/* the message being received */
 	struct qqueue qq;
@@ -511,24 +562,54 @@ received_safe(struct bytes *b, const char *text)
 			return;
 }
 
+/* received_token - a TLS protocol or cipher name: safe bytes and '_' */
+static void
+received_token(struct bytes *b, const char *text)
+{
+	for (; *text != '\0'; text++)
+		if (bytes_append_char(b, safe_char(*text) || *text == '_'
+			    ? *text : '?') == -1)
+			return;
+}
+
+/* received_protocol - "SMTP" as qmail says, or RFC 3848's names */
+static const char *
+received_protocol(const struct smtpd *s)
+{
+	if (s->tls)
+		return s->authed ? "ESMTPSA" : "ESMTPS";
+	return s->authed ? "ESMTPA" : "SMTP";
+}
+
 /*
  * received_put - qmail-smtpd's Received line:
  *   Received: from REMOTEHOST (HELO helo) (INFO@REMOTEIP)
  *     by LOCALHOST with SMTP; DATE
  * "(HELO helo)" only when helo differs from REMOTEHOST, "INFO@" only
  * with TCPREMOTEINFO.  Client-given text shows unsafe bytes as '?'.
+ * Over TLS or after AUTH, "with SMTP" becomes RFC 3848's ESMTPS,
+ * ESMTPA or ESMTPSA followed by a comment naming the TLS protocol and
+ * cipher and the authenticated user:
+ *     by LOCALHOST with ESMTPSA (TLSv1.3 CIPHER, auth USER); DATE
  */
 static void
 received_put(struct smtpd *s)
 {
+	const char *proto = getenv("SSL_PROTOCOL");
+	const char *cipher = getenv("SSL_CIPHER");
 	struct bytes b;
 	char date[DATE822_MAX];
 	size_t n, limit;
 
+	if (proto == NULL)
+		proto = "TLS";
+	if (cipher == NULL)
+		cipher = "";
 	/* every part is bounded by its own length: no part is cut short */
 	limit = 128 + DATE822_MAX + strlen(s->remotehost) + s->helo.len +
 	    strlen(s->remoteip) + strlen(s->localhost) +
-	    (s->remoteinfo != NULL ? strlen(s->remoteinfo) : 0);
+	    (s->remoteinfo != NULL ? strlen(s->remoteinfo) : 0) +
+	    (s->tls ? strlen(proto) + strlen(cipher) : 0) + s->authuser.len;
 	bytes_init(&b, limit);
 	bytes_append_str(&b, "Received: from ");
 	received_safe(&b, s->remotehost);
@@ -545,7 +626,24 @@ received_put(struct smtpd *s)
 	received_safe(&b, s->remoteip);
 	bytes_append_str(&b, ")\n  by ");
 	received_safe(&b, s->localhost);
-	bytes_append_str(&b, " with SMTP; ");
+	bytes_append_str(&b, " with ");
+	bytes_append_str(&b, received_protocol(s));
+	if (s->tls || s->authed) {
+		bytes_append_str(&b, " (");
+		if (s->tls) {
+			received_token(&b, proto);
+			if (*cipher != '\0') {
+				bytes_append_str(&b, " ");
+				received_token(&b, cipher);
+			}
+		}
+		if (s->authed) {
+			bytes_append_str(&b, s->tls ? ", auth " : "auth ");
+			received_safe(&b, s->authuser.s);
+		}
+		bytes_append_str(&b, ")");
+	}
+	bytes_append_str(&b, "; ");
 	n = date822_utc(date, time(NULL));
 	bytes_append(&b, date, n);
 	if (bytes_append_str(&b, "\n") == -1)
@@ -620,6 +718,13 @@ helo_remember(struct smtpd *s, const char *arg)
 	session_reset(s);
 }
 
+/* auth_offered - AUTH is configured, and allowed on this connection */
+static int
+auth_offered(const struct smtpd *s)
+{
+	return s->auth_argv != NULL && (s->tls || s->auth_plaintext);
+}
+
 static void
 cmd_helo(struct smtpd *s, const char *arg)
 {
@@ -641,7 +746,12 @@ cmd_ehlo(struct smtpd *s, const char *arg)
 		smtp_out(s, " ");
 		smtp_out(s, num);
 	}
-	smtp_out(s, "\r\n250 ENHANCEDSTATUSCODES\r\n");
+	smtp_out(s, "\r\n");
+	if (s->starttls_ok)
+		smtp_out(s, "250-STARTTLS\r\n");
+	if (auth_offered(s))
+		smtp_out(s, "250-AUTH LOGIN PLAIN\r\n");
+	smtp_out(s, "250 ENHANCEDSTATUSCODES\r\n");
 }
 
 static void
@@ -690,6 +800,10 @@ cmd_mail(struct smtpd *s, const char *arg)
 {
 	const char *rest;
 
+	if (s->auth_required && !s->authed) {
+		smtp_out(s, REPLY_AUTH_REQUIRED);
+		return;
+	}
 	if (!addr_parse(s, arg, &rest)) {
 		smtp_out(s, REPLY_SYNTAX);
 		return;
@@ -809,6 +923,384 @@ cmd_data(struct smtpd *s, const char *arg)
 	smtp_out(s, "\r\n");
 }
 
+/* --- STARTTLS ---------------------------------------------------------- */
+
+/* smtp_log - one line on descriptor 2 (tcpserver's log): "qmail-smtpd: "
+ * and the parts, which the caller has made log-safe */
+static void
+smtp_log(const char *a, const char *b, const char *c, const char *d)
+{
+	struct bytes line = BYTES_INIT(4096);
+
+	if (bytes_append_str(&line, "qmail-smtpd: ") == 0 &&
+	    bytes_append_str(&line, a) == 0 && bytes_append_str(&line, b) == 0 &&
+	    bytes_append_str(&line, c) == 0 && bytes_append_str(&line, d) == 0 &&
+	    bytes_append_char(&line, '\n') == 0)
+		(void)!write(2, line.s, line.len);
+	bytes_free(&line);
+}
+
+/*
+ * cmd_starttls - RFC 3207.  Nothing the client sent before TLS may be
+ * taken as sent in TLS (CVE-2011-0411): a command pipelined after
+ * STARTTLS is refused with the STARTTLS.  Then qmail-tlsd takes over the
+ * connection and runs a fresh qmail-smtpd with our arguments behind it;
+ * everything of this session is forgotten, as the RFC wants.
+ */
+static void
+cmd_starttls(struct smtpd *s, const char *arg)
+{
+	char tlsd[4096], self[4096];
+	const char *argv[64];
+	size_t i, n;
+
+	if (s->tls) {
+		smtp_out(s, REPLY_TLS_ACTIVE);
+		return;
+	}
+	if (!s->starttls_ok) {
+		smtp_out(s, REPLY_UNIMPL);
+		return;
+	}
+	if (*arg != '\0') {
+		smtp_out(s, REPLY_TLS_ARG);
+		return;
+	}
+	if (s->in.pos < s->in.len) {
+		smtp_out(s, REPLY_TLS_PIPELINED);
+		return;
+	}
+	n = (size_t)snprintf(tlsd, sizeof(tlsd), "%s/bin/qmail-tlsd",
+	    conf_qmail_home);
+	i = (size_t)snprintf(self, sizeof(self), "%s/bin/qmail-smtpd",
+	    conf_qmail_home);
+	if (n >= sizeof(tlsd) || i >= sizeof(self) ||
+	    access(tlsd, X_OK) == -1 ||
+	    access(SMTP_SERVERCERT, R_OK) == -1) {
+		smtp_out(s, REPLY_TLS_UNAVAIL);
+		return;
+	}
+	n = 0;
+	argv[n++] = "qmail-tlsd";
+	argv[n++] = "-s";
+	argv[n++] = self;
+	for (i = 1; s->argv[i] != NULL; i++) {
+		if (n + 1 >= sizeof(argv) / sizeof(argv[0])) {
+			smtp_out(s, REPLY_TLS_UNAVAIL);
+			return;
+		}
+		argv[n++] = s->argv[i];
+	}
+	argv[n] = NULL;
+	smtp_out(s, REPLY_TLS_GO);
+	smtp_flush(s);
+	execv(tlsd, (char *const *)argv);
+	smtp_log("unable to run ", tlsd, ": ", strerror(errno));
+	_exit(SMTPD_EXIT_DROPPED);
+}
+
+/* --- AUTH --------------------------------------------------------------- */
+
+/* auth_wipe - forget a secret */
+static void
+auth_wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+/*
+ * auth_decode - base64 text into out (at most SMTP_AUTH_MAX bytes);
+ * the length, or -1 with the 501 reply sent.
+ */
+static long
+auth_decode(struct smtpd *s, const char *text, char *out)
+{
+	long n;
+
+	if (strcmp(text, "=") == 0) /* RFC 4954: an empty initial response */
+		return 0;
+	n = base64_decode(text, strlen(text), out, SMTP_AUTH_MAX);
+	if (n == -1)
+		smtp_out(s, REPLY_AUTH_INPUT);
+	return n;
+}
+
+/*
+ * auth_response - send "334 challenge" and read the client's answer into
+ * out; the decoded length, or -1 with a reply sent ('*' cancels).
+ */
+static long
+auth_response(struct smtpd *s, const char *challenge, char *out)
+{
+	long n;
+
+	smtp_out(s, "334 ");
+	smtp_out(s, challenge);
+	smtp_out(s, "\r\n");
+	if (!smtp_line_read(s)) {
+		smtp_out(s, REPLY_TOOLONG);
+		return -1;
+	}
+	if (strcmp(s->reader.line.s, "*") == 0) {
+		smtp_out(s, REPLY_AUTH_CANCEL);
+		return -1;
+	}
+	n = auth_decode(s, s->reader.line.s, out);
+	auth_wipe(s->reader.line.s, strlen(s->reader.line.s));
+	return n;
+}
+
+/* auth_wait - wait for pid at most seconds; its raw status, or -1 */
+static int
+auth_wait(pid_t pid, unsigned long seconds, int *status)
+{
+	struct timespec pause = { 0, 1000000 }; /* 1 ms, doubling */
+	struct timespec start, now;
+	pid_t r;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		r = proc_wait_nohang(pid, status);
+		if (r == pid)
+			return 0;
+		if (r == -1)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((unsigned long)(now.tv_sec - start.tv_sec) >= seconds) {
+			kill(pid, SIGKILL);
+			(void)proc_wait(pid, status);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 64000000)
+			pause.tv_nsec *= 2;
+	}
+}
+
+/* Results of auth_check. */
+enum auth_result { AUTH_GOOD, AUTH_BAD, AUTH_TEMP };
+
+/*
+ * auth_check - run the checkpassword program (no shell) with
+ * "user\0password\0timestamp\0" on its descriptor 3 and /dev/null as its
+ * descriptors 0 and 1: exit 0 is good, 1 a wrong password, anything
+ * else (2 misuse, 111, a crash, no exit in time) temporary.
+ */
+static enum auth_result
+auth_check(struct smtpd *s, const char *user, size_t ulen, const char *pass,
+    size_t plen)
+{
+	char data[2 * SMTP_AUTH_MAX + 3];
+	char num[FMT_ULONG];
+	struct proc_fdmap fds[3];
+	struct proc_spec spec;
+	unsigned long limit;
+	int pi[2], devnull, status, code;
+	size_t len;
+	pid_t pid;
+
+	if (pipe2(pi, O_CLOEXEC) == -1)
+		return AUTH_TEMP;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull == -1) {
+		close(pi[0]);
+		close(pi[1]);
+		return AUTH_TEMP;
+	}
+	fds[0].child = 0;
+	fds[0].parent = devnull;
+	fds[1].child = 1;
+	fds[1].parent = devnull;
+	fds[2].child = 3;
+	fds[2].parent = pi[0];
+	memset(&spec, 0, sizeof(spec));
+	spec.program = s->auth_argv[0];
+	spec.argv = (const char *const *)s->auth_argv;
+	spec.fds = fds;
+	spec.nfds = 3;
+	pid = proc_spawn(&spec);
+	code = errno;
+	close(pi[0]);
+	close(devnull);
+	if (pid == -1) {
+		close(pi[1]);
+		smtp_log("unable to run ", s->auth_argv[0], ": ",
+		    strerror(code));
+		return AUTH_TEMP;
+	}
+	/* at most 2 KiB: it fits in the pipe whatever the program does */
+	memcpy(data, user, ulen);
+	data[ulen] = '\0';
+	memcpy(data + ulen + 1, pass, plen);
+	data[ulen + 1 + plen] = '\0';
+	data[ulen + plen + 2] = '\0'; /* no timestamp: PLAIN and LOGIN */
+	len = ulen + plen + 3;
+	(void)!write(pi[1], data, len);
+	auth_wipe(data, sizeof(data));
+	close(pi[1]);
+
+	limit = s->timeout < SMTP_AUTH_TIMEOUT ? s->timeout : SMTP_AUTH_TIMEOUT;
+	if (auth_wait(pid, limit, &status) == -1) {
+		smtp_log("checkpassword program ", s->auth_argv[0],
+		    " did not finish in time", "");
+		return AUTH_TEMP;
+	}
+	if (!proc_status_exited(status, &code)) {
+		smtp_log("checkpassword program ", s->auth_argv[0],
+		    " crashed", "");
+		return AUTH_TEMP;
+	}
+	if (code == 0)
+		return AUTH_GOOD;
+	if (code == 1)
+		return AUTH_BAD;
+	fmt_ulong(num, (unsigned long long)code);
+	smtp_log("checkpassword program ", s->auth_argv[0], " exited ", num);
+	return AUTH_TEMP;
+}
+
+/* auth_finish - check user and password and say how it went */
+static void
+auth_finish(struct smtpd *s, const char *user, size_t ulen, const char *pass,
+    size_t plen)
+{
+	struct bytes who = BYTES_INIT(2 * SMTP_AUTH_MAX + 256);
+	enum auth_result r;
+
+	if (ulen == 0 || plen == 0 || memchr(user, '\0', ulen) != NULL ||
+	    memchr(pass, '\0', plen) != NULL) {
+		smtp_out(s, REPLY_AUTH_INPUT);
+		return;
+	}
+	r = auth_check(s, user, ulen, pass, plen);
+	if (logsafe_append(&who, user, ulen) == -1 ||
+	    bytes_append_str(&who, " from ") == -1 ||
+	    logsafe_append(&who, s->remoteip, strlen(s->remoteip)) == -1 ||
+	    bytes_cstr(&who) == NULL)
+		smtp_die_bytes(s);
+	switch (r) {
+	case AUTH_GOOD:
+		if (bytes_copy(&s->authuser, user, ulen) == -1 ||
+		    bytes_cstr(&s->authuser) == NULL)
+			smtp_die_bytes(s);
+		s->authed = 1;
+		if (s->relayclient == NULL)
+			s->relayclient = "";
+		smtp_log("auth: accepted ", who.s, "", "");
+		smtp_out(s, REPLY_AUTH_OK);
+		break;
+	case AUTH_BAD:
+		smtp_log("auth: refused ", who.s, "", "");
+		smtp_out(s, REPLY_AUTH_FAILED);
+		break;
+	default:
+		smtp_log("auth: temporary failure for ", who.s, "", "");
+		smtp_out(s, REPLY_AUTH_TEMP);
+		break;
+	}
+	bytes_free(&who);
+}
+
+/* auth_plain - RFC 4616: authzid NUL authcid NUL passwd */
+static void
+auth_plain(struct smtpd *s, const char *initial)
+{
+	char buf[SMTP_AUTH_MAX];
+	const char *user, *pass, *end;
+	long n;
+
+	if (*initial != '\0')
+		n = auth_decode(s, initial, buf);
+	else
+		n = auth_response(s, "", buf);
+	if (n == -1)
+		return;
+	end = buf + n;
+	user = memchr(buf, '\0', (size_t)n);
+	pass = user != NULL ? memchr(user + 1, '\0', (size_t)(end - user - 1))
+			    : NULL;
+	if (pass == NULL) {
+		smtp_out(s, REPLY_AUTH_INPUT);
+	} else if (user != buf && ((size_t)(user - buf) !=
+					  (size_t)(pass - user - 1) ||
+				      memcmp(buf, user + 1,
+					  (size_t)(user - buf)) != 0)) {
+		/* acting for another user (an authzid) is not supported */
+		smtp_out(s, REPLY_AUTH_FAILED);
+	} else {
+		user++;
+		pass++;
+		auth_finish(s, user, (size_t)(pass - 1 - user), pass,
+		    (size_t)(end - pass));
+	}
+	auth_wipe(buf, sizeof(buf));
+}
+
+/* auth_login - "334 Username:", "334 Password:" in base64 */
+static void
+auth_login(struct smtpd *s, const char *initial)
+{
+	char user[SMTP_AUTH_MAX], pass[SMTP_AUTH_MAX];
+	long ulen, plen;
+
+	if (*initial != '\0')
+		ulen = auth_decode(s, initial, user);
+	else
+		ulen = auth_response(s, "VXNlcm5hbWU6", user);
+	if (ulen == -1)
+		return;
+	plen = auth_response(s, "UGFzc3dvcmQ6", pass);
+	if (plen != -1)
+		auth_finish(s, user, (size_t)ulen, pass, (size_t)plen);
+	auth_wipe(pass, sizeof(pass));
+}
+
+static void
+cmd_auth(struct smtpd *s, const char *arg)
+{
+	char mech[16];
+	size_t n;
+
+	if (s->auth_argv == NULL) {
+		smtp_out(s, REPLY_UNIMPL);
+		return;
+	}
+	if (!auth_offered(s)) {
+		smtp_out(s, REPLY_AUTH_NEEDTLS);
+		return;
+	}
+	if (s->authed) {
+		smtp_out(s, REPLY_AUTH_AGAIN);
+		return;
+	}
+	if (s->state != SMTP_IDLE) {
+		smtp_out(s, REPLY_AUTH_INMAIL);
+		return;
+	}
+	n = strcspn(arg, " ");
+	if (n == 0) {
+		smtp_out(s, REPLY_AUTH_SYNTAX);
+		return;
+	}
+	if (n >= sizeof(mech)) {
+		smtp_out(s, REPLY_AUTH_TYPE);
+		return;
+	}
+	memcpy(mech, arg, n);
+	mech[n] = '\0';
+	arg += n;
+	while (*arg == ' ')
+		arg++;
+	if (strcasecmp(mech, "plain") == 0)
+		auth_plain(s, arg);
+	else if (strcasecmp(mech, "login") == 0)
+		auth_login(s, arg);
+	else
+		smtp_out(s, REPLY_AUTH_TYPE);
+	/* the command line may have held the password (initial response) */
+	auth_wipe(s->reader.line.s, s->reader.line.len);
+}
+
 /* The command table: verbs are matched ignoring case. */
 struct smtp_command {
 	const char *verb;
@@ -826,6 +1318,8 @@ static const struct smtp_command smtp_commands[] = {
 	{ "vrfy", cmd_vrfy },
 	{ "help", cmd_help },
 	{ "quit", cmd_quit },
+	{ "starttls", cmd_starttls },
+	{ "auth", cmd_auth },
 };
 
 /* smtp_dispatch - split the command line into verb and argument and run it */
@@ -955,6 +1449,7 @@ config_read(struct smtpd *s)
 	if (s->localhost == NULL)
 		s->localhost = env_or("TCPLOCALIP", "unknown");
 
+	s->timeout = timeout;
 	iobuf_init(&s->in, 0, s->inspace, sizeof(s->inspace),
 	    (int)(timeout * 1000 > (unsigned long)INT_MAX ? INT_MAX
 						       : timeout * 1000));
@@ -984,9 +1479,8 @@ int
 main(int argc, char **argv)
 {
 	struct smtpd *s = &smtpd;
+	const char *v;
 
-	(void)argc;
-	(void)argv;
 	sig_ignore(SIGPIPE);
 	iobuf_init(&s->out, 1, s->outspace, sizeof(s->outspace), -1);
 	smtpin_line_init(&s->reader);
@@ -998,6 +1492,22 @@ main(int argc, char **argv)
 	domainmap_init(&s->vdoms);
 	s->rdb_state = RCPTDB_UNOPENED;
 	config_read(s);
+	/* qmail-smtpd-auth's arguments: hostname checkpassword program... */
+	s->argv = argv;
+	if (argc > 1) {
+		if (argc < 4) {
+			smtp_log("fatal: usage: qmail-smtpd [hostname "
+				 "checkpassword program [arg ...]]", "", "", "");
+			smtp_die(s, REPLY_USAGE);
+		}
+		s->auth_argv = argv + 2;
+	}
+	v = getenv("TLS");
+	s->tls = v != NULL && strcmp(v, "1") == 0;
+	s->starttls_ok = !s->tls && access(SMTP_SERVERCERT, R_OK) == 0;
+	s->auth_plaintext = getenv("SMTPAUTH_PLAINTEXT") != NULL;
+	s->auth_required = getenv("SMTPAUTH_REQUIRED") != NULL;
+	bytes_init(&s->authuser, SMTP_AUTH_MAX + 1);
 	session_limits(s);
 	if (bytes_copy_str(&s->helo, s->remotehost) == -1 ||
 	    bytes_cstr(&s->helo) == NULL)
@@ -1005,8 +1515,11 @@ main(int argc, char **argv)
 	s->helo_differs = 0;
 	session_reset(s);
 
-	smtp_greet(s, "220 ");
-	smtp_out(s, " ESMTP\r\n");
+	/* after STARTTLS the client has been greeted: it says EHLO next */
+	if (!s->tls || getenv("TLS_STARTTLS") == NULL) {
+		smtp_greet(s, "220 ");
+		smtp_out(s, " ESMTP\r\n");
+	}
 	for (;;) {
 		if (!smtp_line_read(s)) {
 			smtp_out(s, REPLY_TOOLONG);

@@ -32,6 +32,8 @@ MAILUSER=${p}u
 USERS="$U_ALIAS $U_QMAILD $U_QMAILL $U_QMAILP $U_QMAILQ $U_QMAILR $U_QMAILS $MAILUSER"
 GROUPS_MADE="$G_QMAIL $G_NOFILES"
 PORT=$((20000 + ($$ * 13) % 20000))
+SUBPORT=$((22100 + ($$ % 45) * 2))
+SMTPSPORT=$((SUBPORT + 1))
 FQDN=mail.example.test
 
 tmp=$(mktemp -d)
@@ -109,16 +111,28 @@ ln -s .qmail-postmaster "$H/alias/.qmail-abuse"
 chmod 644 "$H/alias/.qmail-root" "$H/alias/.qmail-postmaster"
 echo ./Maildir/ >"$H/control/defaultdelivery"
 
+# TLS: a certificate readable by qmaild only; a checkpassword program
+# that knows one password
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$FQDN" \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
+cat "$tmp/cert.pem" "$tmp/key.pem" >"$H/control/servercert.pem"
+chown "$U_QMAILD" "$H/control/servercert.pem"
+chmod 600 "$H/control/servercert.pem"
+printf '#!/bin/sh\n[ "$(tr "\\000" " " <&3)" = "%s secret  " ] && exec "$@"\nexit 1\n' \
+  "$MAILUSER" >"$tmp/checkpw"
+chmod 755 "$tmp/checkpw"
+
 mkdir -p "$SV"
 # A sanitizer build (SANITIZE=1 reaches this make through the environment)
 # needs far more address space than softlimit allows qmail-smtpd.
-softmem=6000000
+softmem=12000000
 if [ "${SANITIZE:-0}" = 1 ]; then
   softmem=0
   diag "sanitizer build: qmail-smtpd runs without softlimit"
 fi
 "$B/scripts/services" -s "$SV" -l "$LOGDIR" -i 127.0.0.1 -p "$PORT" \
-  -r "$RULES" -m "$softmem" >"$tmp/services.log" 2>&1
+  -r "$RULES" -m "$softmem" -a "$tmp/checkpw" -P "$SUBPORT" -T "$SMTPSPORT" \
+  >"$tmp/services.log" 2>&1
 ok $? "the services script writes rc, the run scripts and the rules"
 is "$(stat -c %U "$LOGDIR")" "$U_QMAILL" "the log directory belongs to qmaill"
 
@@ -155,6 +169,40 @@ ok $? "the SMTP log has tcpserver's lines"
 smtp_send "postmaster@$FQDN" classic-alias
 wait_for 20 has_mail classic-alias
 ok $? "mail to postmaster reaches the user through ~alias"
+
+# --- STARTTLS, submission with AUTH, SMTPS: qmail-tlsd as qmaild ----------
+tls_send() { # tls_send PORT SUBJECT SWAKS-ARGS...
+  local port=$1 subj=$2; shift 2
+  swaks --server "127.0.0.1:$port" --from "sender@example.org" \
+    --to "$MAILUSER@$FQDN" --header "Subject: $subj" --body "body" "$@" \
+    >"$tmp/swaks.log" 2>&1
+}
+wait_for 10 tls_send "$PORT" classic-starttls --tls
+ok $? "swaks --tls: STARTTLS on the SMTP service (qmaild reads the certificate)"
+wait_for 20 has_mail classic-starttls
+ok $? "the message sent over STARTTLS is delivered"
+grep -l "Subject: classic-starttls" "$UHOME"/Maildir/new/* 2>/dev/null |
+  xargs grep -q 'with ESMTPS (TLSv1'
+ok $? "its Received line says ESMTPS"
+wait_for 10 tls_send "$SUBPORT" classic-submission --tls --auth PLAIN \
+  --auth-user "$MAILUSER" --auth-password secret
+ok $? "submission: STARTTLS and AUTH PLAIN"
+wait_for 20 has_mail classic-submission
+ok $? "the submitted message is delivered"
+tls_send "$SUBPORT" classic-noauth --tls
+grep -q '530 authentication required' "$tmp/swaks.log"
+ok $? "submission without AUTH: 530"
+wait_for 10 tls_send "$SMTPSPORT" classic-smtps --tls-on-connect \
+  --auth LOGIN --auth-user "$MAILUSER" --auth-password secret
+ok $? "SMTPS: implicit TLS and AUTH LOGIN"
+wait_for 20 has_mail classic-smtps
+ok $? "the SMTPS message is delivered"
+grep -l "Subject: classic-smtps" "$UHOME"/Maildir/new/* 2>/dev/null |
+  xargs grep -q "with ESMTPSA (TLSv1.*auth $MAILUSER)"
+ok $? "its Received line says ESMTPSA and the user"
+wait_for 10 grep -q "auth: accepted $MAILUSER from 127.0.0.1" \
+  "$LOGDIR/smtps/current"
+ok $? "the AUTH is in the smtps log"
 
 # --- qmailctl, each command for its effect ------------------------------
 "$QC" stop >/dev/null

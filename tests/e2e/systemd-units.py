@@ -118,6 +118,85 @@ try:
          in received,
          "qmail-smtpd's Received line names the peer tcp-env found")
     t.diag(received.decode("ascii", "replace"))
+
+    # SMTPS: qmail-smtps@.service with a certificate and a checkpassword
+    # program put in place of the unit's placeholder
+    smtps_exec = unit_value("qmail-smtps@.service", "ExecStart") or ""
+    sub_exec = unit_value("qmail-submission@.service", "ExecStart") or ""
+    t.ok("qmail-tlsd" in smtps_exec and "/usr/bin/checkpassword" in
+         smtps_exec, "qmail-smtps@.service runs qmail-tlsd, qmail-smtpd "
+         "and a checkpassword program")
+    t.ok("qmail-tlsd" not in sub_exec and "/usr/bin/checkpassword" in
+         sub_exec and unit_value("qmail-submission@.service",
+                                 "Environment") == "SMTPAUTH_REQUIRED=1",
+         "qmail-submission@.service requires AUTH")
+    openssl = shutil.which("openssl")
+    if not openssl:
+        t.skip("SMTPS unit", "openssl is not installed")
+    else:
+        import ssl
+        cert = os.path.join(QHOME, "control", "servercert.pem")
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", cert + ".key", "-out",
+                        cert + ".crt", "-days", "2", "-subj", "/CN=" + ME],
+                       capture_output=True, check=True)
+        with open(cert, "wb") as out:
+            for part in (".crt", ".key"):
+                with open(cert + part, "rb") as f:
+                    out.write(f.read())
+        chk = os.path.join(top, "checkpw")
+        with open(chk, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "[ \"$(tr '\\0' ' ' <&3)\" = 'joe secret  ' ] && "
+                    "exec \"$@\"\nexit 1\n")
+        os.chmod(chk, 0o755)
+        argv = [chk if a == "/usr/bin/checkpassword" else
+                ME if a == "%H" else a for a in shlex.split(smtps_exec)]
+        sport = 22190 + os.getpid() % 10
+        ssock = subprocess.Popen([SA, "--inetd", "--accept", "-l",
+                                  "127.0.0.1:%d" % sport] + argv,
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+        try:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = None
+            for _ in range(100):
+                try:
+                    s = smtplib.SMTP_SSL("127.0.0.1", sport, context=ctx,
+                                         timeout=10)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            t.ok(s is not None, "the SMTPS socket accepts a TLS connection")
+            if s:
+                s.login("joe", "secret")
+                refused = s.sendmail("joe@" + ME, ["joe@" + ME],
+                                     "Subject: via smtps unit\r\n\r\nhi\r\n")
+                s.quit()
+                t.eq(refused, {}, "SMTPS unit: AUTH and a message accepted")
+            data = None
+            for _ in range(200):
+                for name in os.listdir(os.path.join(md, "new")):
+                    with open(os.path.join(md, "new", name), "rb") as f:
+                        got = f.read()
+                    if b"via smtps unit" in got:
+                        data = got
+                if data:
+                    break
+                time.sleep(0.1)
+            t.ok(data is not None and b"with ESMTPSA (TLSv1." in data and
+                 b"auth joe)" in data,
+                 "it lands in joe's Maildir, received with ESMTPSA")
+        finally:
+            ssock.send_signal(signal.SIGTERM)
+            try:
+                ssock.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(ssock.pid, signal.SIGKILL)
+                ssock.wait()
 finally:
     for p in (sock, send):
         p.send_signal(signal.SIGTERM)

@@ -107,10 +107,15 @@ def queued():
 
 
 def clear_queue():
+    # a qmail-queue whose client was dropped may still be removing its
+    # own files: one already gone is fine
     for sub in ("mess", "todo", "intd"):
         for dp, _, files in os.walk(os.path.join(Q, sub)):
             for f in files:
-                os.unlink(os.path.join(dp, f))
+                try:
+                    os.unlink(os.path.join(dp, f))
+                except FileNotFoundError:
+                    pass
 
 
 instance_reset()

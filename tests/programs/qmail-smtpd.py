@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
@@ -147,7 +148,10 @@ simple = [
     ("EXPN list", "502 unimplemented (#5.5.1)", "EXPN unimplemented"),
     ("TURN", "502 unimplemented (#5.5.1)", "TURN unimplemented"),
     ("", "502 unimplemented (#5.5.1)", "empty line unimplemented"),
-    ("STARTTLS", "502 unimplemented (#5.5.1)", "STARTTLS not offered yet"),
+    ("STARTTLS", "502 unimplemented (#5.5.1)",
+     "STARTTLS without control/servercert.pem: 502"),
+    ("AUTH PLAIN AGpvZQBzZWNyZXQ=", "502 unimplemented (#5.5.1)",
+     "AUTH without checkpassword arguments: 502"),
     ("RCPT TO:<joe@example.org>", "503 MAIL first (#5.5.1)",
      "RCPT before MAIL: 503 MAIL first"),
     ("DATA", "503 MAIL first (#5.5.1)", "DATA before MAIL: 503 MAIL first"),
@@ -467,6 +471,189 @@ r = replies(smtp(crlf("MAIL FROM:<a@b>", "RCPT TO:<j@example.org>", "DATA",
                  {"QMAILQUEUE": "/nonexistent/qq"})[0])
 t.eq(r[3], "451 qqt failure (#4.3.0)", "qmail-queue cannot start: 451 qqt")
 t.eq(r[4], "503 MAIL first (#5.5.1)", "...and the transaction is over")
+
+# --- SMTP AUTH over pipes (SMTPAUTH_PLAINTEXT) -------------------------------
+# A checkpassword program in the interface's terms: it reads
+# "user\0password\0timestamp\0" on descriptor 3; joe/secret is good (it
+# then runs its subprogram), "temp" fails temporarily, "slow" sleeps,
+# anything else is a wrong password.  It records what it read.
+fresh()
+CHKPW = os.path.join(QHOME, "checkpw")
+CHKLOG = os.path.join(QHOME, "checkpw.log")
+with open(CHKPW, "w") as f:
+    f.write("""#!/usr/bin/python3
+import os, sys, time
+data = b""
+while True:
+    b = os.read(3, 4096)
+    if not b:
+        break
+    data += b
+with open(%r, "ab") as log:
+    log.write(repr((data, os.read(0, 10), sys.argv[1:])).encode() + b"\\n")
+user, pw = data.split(b"\\0")[:2]
+if user == b"temp":
+    sys.exit(111)
+if user == b"slow":
+    time.sleep(30)
+if user == b"joe" and pw == b"secret":
+    os.execv(sys.argv[1], sys.argv[1:])
+sys.exit(1)
+""" % CHKLOG)
+os.chmod(CHKPW, 0o755)
+AUTHARGS = ["mx.example.org", CHKPW, "/bin/true"]
+PLAINENV = {"SMTPAUTH_PLAINTEXT": ""}
+
+
+def b64(x):
+    import base64
+    return base64.b64encode(x).decode()
+
+
+def asmtp(data, env=None, args=AUTHARGS, timeout=60):
+    e = dict(BASE_ENV)
+    e.update(env if env is not None else PLAINENV)
+    p = subprocess.run([SMTPD] + args, input=data, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=e, timeout=timeout)
+    return replies(p.stdout), p.stderr.decode(errors="replace")
+
+
+def checklog():
+    try:
+        with open(CHKLOG) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+r, _ = asmtp(crlf("EHLO c.example", "QUIT"))
+t.ok("250-AUTH LOGIN PLAIN" in r, "AUTH offered with checkpassword arguments "
+     "and SMTPAUTH_PLAINTEXT")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0joe\0secret"),
+                  "QUIT"), env={})
+t.ok(not any(x.startswith("250-AUTH") for x in r),
+     "AUTH not offered in plain text by default")
+t.eq(r[-2], "538 encryption required for requested authentication "
+     "mechanism (#5.7.11)", "AUTH in plain text by default: 538")
+t.eq(checklog(), "", "...and the checkpassword program is not run")
+
+r, err = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0joe\0secret"),
+                    "QUIT"))
+t.eq(r[-2], "235 ok, go ahead (#2.7.0)", "AUTH PLAIN, initial response: 235")
+t.ok("secret" not in err and "auth: accepted joe from 192.0.2.7" in err,
+     "success logged with user and IP, never the password")
+log = checklog()
+t.ok("(b'joe\\x00secret\\x00\\x00', b'', ['/bin/true'])" in log,
+     "checkpassword gets user NUL password NUL timestamp NUL on fd 3, "
+     "/dev/null on fd 0, the subprogram as arguments")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN",
+                  b64(b"joe\0joe\0secret"), "QUIT"))
+t.eq(r[-3:-1], ["334 ", "235 ok, go ahead (#2.7.0)"],
+     "AUTH PLAIN with a 334 continuation (authzid = authcid)")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN",
+                  b64(b"ann\0joe\0secret"), "QUIT"))
+t.eq(r[-2], "535 authentication failed (#5.7.8)",
+     "AUTH PLAIN for another authzid: 535")
+r, _ = asmtp(crlf("EHLO c.example", "auth login", b64(b"joe"), b64(b"secret"),
+                  "QUIT"))
+t.eq(r[-4:-1], ["334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6",
+                "235 ok, go ahead (#2.7.0)"],
+     "AUTH LOGIN: Username:, Password:, 235")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH LOGIN " + b64(b"joe"),
+                  b64(b"secret"), "QUIT"))
+t.eq(r[-3:-1], ["334 UGFzc3dvcmQ6", "235 ok, go ahead (#2.7.0)"],
+     "AUTH LOGIN with the user name as initial response")
+r, err = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0joe\0wrong"),
+                    "QUIT"))
+t.eq(r[-2], "535 authentication failed (#5.7.8)", "wrong password: 535")
+t.ok("auth: refused joe from 192.0.2.7" in err and "wrong" not in err,
+     "refusal logged without the password")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0temp\0x"),
+                  "QUIT"))
+t.eq(r[-2], "454 temporary authentication failure (#4.7.0)",
+     "checkpassword exit 111: 454")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0joe\0secret"),
+                  "QUIT"), args=["mx", "/nonexistent/checkpw", "/bin/true"])
+t.eq(r[-2], "454 temporary authentication failure (#4.7.0)",
+     "checkpassword program missing: 454")
+control("timeoutsmtpd", "2\n")
+t0 = time.time()
+r, err = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0slow\0x"),
+                    "QUIT"))
+t.ok(r[-2] == "454 temporary authentication failure (#4.7.0)" and
+     time.time() - t0 < 20 and "did not finish in time" in err,
+     "checkpassword that hangs is killed: 454")
+control("timeoutsmtpd", None)
+r, _ = asmtp(crlf("EHLO c.example", "AUTH LOGIN", "*", "NOOP", "QUIT"))
+t.eq(r[-4:-1], ["334 VXNlcm5hbWU6", "501 auth exchange cancelled (#5.0.0)",
+                "250 ok"], "'*' cancels with 501, the session goes on")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN", "*", "QUIT"))
+t.eq(r[-2], "501 auth exchange cancelled (#5.0.0)", "'*' cancels PLAIN too")
+for bad, name in [("AGpvZQBzZWNyZXQ", "missing padding"),
+                  ("AGpvZQBzZW!yZXQ=", "bad character"),
+                  ("AGpv ZQBzZWNyZXQ=", "space inside"),
+                  (b64(b"joe\0secret"), "one NUL only"),
+                  (b64(b"\0joe\0"), "empty password"),
+                  (b64(b"\0\0secret"), "empty user"),
+                  (b64(b"\0joe\0sec\0ret"), "a third NUL"),
+                  ("QUFB" * 400, "decodes to over 1024 bytes")]:
+    r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + bad, "QUIT"))
+    t.eq(r[-2], "501 malformed auth input (#5.5.2)", "AUTH PLAIN: " + name +
+         ": 501")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH LOGIN", "@@@@", "QUIT"))
+t.eq(r[-2], "501 malformed auth input (#5.5.2)", "AUTH LOGIN: bad base64: 501")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH CRAM-MD5", "AUTH", "QUIT"))
+t.eq(r[-3:-1], ["504 auth type unimplemented (#5.5.4)",
+                "501 auth type missing (#5.5.4)"],
+     "unknown mechanism: 504; none: 501")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0joe\0secret"),
+                  "AUTH PLAIN " + b64(b"\0joe\0secret"), "QUIT"))
+t.eq(r[-2], "503 you're already authenticated (#5.5.1)", "AUTH twice: 503")
+r, _ = asmtp(crlf("EHLO c.example", "MAIL FROM:<a@b>",
+                  "AUTH PLAIN " + b64(b"\0joe\0secret"), "QUIT"))
+t.eq(r[-2], "503 no auth during mail transaction (#5.5.1)",
+     "AUTH during a mail transaction: 503")
+
+r, _ = asmtp(crlf("EHLO c.example", "MAIL FROM:<a@b>",
+                  "RCPT TO:<x@elsewhere.example>", "QUIT"))
+t.eq(r[-2][:3], "553", "without AUTH relaying is refused")
+clear_queue()
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0joe\0secret"),
+                  "MAIL FROM:<joe@example.org>",
+                  "RCPT TO:<x@elsewhere.example>", "DATA", "hi", ".",
+                  "QUIT"))
+t.eq(r[-5:-2], ["250 ok", "250 ok", "354 go ahead"],
+     "after AUTH relaying is allowed")
+q = queued()
+t.eq(env_records(q[0][1])[0] if q else None,
+     b"Fjoe@example.org\0Tx@elsewhere.example\0",
+     "...and the relayed message is queued")
+if q:
+    _, rec, _ = strip_received(q[0][0])
+    t.ok(rec is not None and re.match(
+        rb"Received: from client.example.net \(HELO c.example\) "
+        rb"\(192.0.2.7\)\n  by mx.example.org with ESMTPA \(auth joe\); ",
+        rec) is not None, "Received says ESMTPA (auth joe)")
+r, _ = asmtp(crlf("EHLO c.example", "MAIL FROM:<a@b>", "QUIT"),
+             env={"SMTPAUTH_PLAINTEXT": "", "SMTPAUTH_REQUIRED": ""})
+t.eq(r[-2], "530 authentication required (#5.7.0)",
+     "SMTPAUTH_REQUIRED: MAIL before AUTH gets 530")
+r, _ = asmtp(crlf("EHLO c.example", "AUTH PLAIN " + b64(b"\0joe\0secret"),
+                  "MAIL FROM:<a@b>", "QUIT"),
+             env={"SMTPAUTH_PLAINTEXT": "", "SMTPAUTH_REQUIRED": ""})
+t.eq(r[-2], "250 ok", "SMTPAUTH_REQUIRED: MAIL after AUTH is accepted")
+r, err = asmtp(crlf("QUIT"), args=["mx", CHKPW])
+t.eq(r, ["421 qmail-smtpd is misconfigured (#4.3.0)"],
+     "two arguments (no subprogram): 421, not a silent AUTH-less server")
+r, _ = asmtp(crlf("EHLO c.example", "QUIT"), env={"TLS": "1"}, args=[])
+t.ok("250-STARTTLS" not in r and r[0].startswith("220 "),
+     "TLS=1 (behind qmail-tlsd): greeting, no STARTTLS")
+r, _ = asmtp(crlf("EHLO c.example", "QUIT"),
+             env={"TLS": "1", "TLS_STARTTLS": "1"}, args=[])
+t.eq(r[0], "250-mx.example.org", "TLS_STARTTLS=1: no second greeting")
+r, _ = asmtp(crlf("EHLO c.example", "QUIT"), env={"TLS_STARTTLS": "1"},
+             args=[])
+t.ok(r[0].startswith("220 "), "TLS_STARTTLS without TLS=1 is ignored")
 
 # --- timeoutsmtpd ------------------------------------------------------------
 control("timeoutsmtpd", "1\n")
