@@ -141,9 +141,10 @@ QC=$H/bin/qmailctl
 setsid svscan "$SV" </dev/null >"$tmp/svscan.log" 2>&1 &
 svscan_pid=$!
 
-all_up() { [ "$("$QC" stat | grep -c ': up ')" -eq 4 ]; }
+# qmail-send, qmail-smtpd, qmail-submission, qmail-smtps and their loggers
+all_up() { [ "$("$QC" stat | grep -c ': up ')" -eq 8 ]; }
 wait_for 20 all_up
-ok $? "qmailctl stat shows all four services up"
+ok $? "qmailctl stat shows all services and loggers up (8)"
 "$QC" stat | sed 's/^/# /'
 
 # --- mail over SMTP lands in the Maildir -------------------------------
@@ -207,8 +208,9 @@ ok $? "the AUTH is in the smtps log"
 # --- qmailctl, each command for its effect ------------------------------
 "$QC" stop >/dev/null
 rc=$?
-down=$(svstat "$SV/qmail-send" "$SV/qmail-smtpd" | grep -c ': down ')
-ok "$([ $rc -eq 0 ] && [ "$down" -eq 2 ]; echo $?)" "qmailctl stop: both services down"
+down=$(svstat "$SV/qmail-send" "$SV/qmail-smtpd" "$SV/qmail-submission" \
+  "$SV/qmail-smtps" | grep -c ': down ')
+ok "$([ $rc -eq 0 ] && [ "$down" -eq 4 ]; echo $?)" "qmailctl stop: all four SMTP and queue services down"
 left=0
 for e in /proc/[0-9]*/exe; do
   case $(readlink "$e" 2>/dev/null) in
@@ -222,7 +224,7 @@ ok "$([ $? -ne 0 ]; echo $?)" "qmailctl stop: SMTP refused"
 
 "$QC" start >/dev/null
 wait_for 20 all_up
-ok $? "qmailctl start: all four up again"
+ok $? "qmailctl start: all up again"
 wait_for 10 smtp_send "$MAILUSER@$FQDN" after-start
 wait_for 20 has_mail after-start
 ok $? "qmailctl start: mail flows again"
@@ -296,7 +298,7 @@ new_pid() {
 wait_for 20 new_pid
 ok $? "qmailctl restart: qmail-send was restarted"
 wait_for 20 all_up
-ok $? "qmailctl restart: all four up"
+ok $? "qmailctl restart: all up"
 wait_for 10 smtp_send "$MAILUSER@$FQDN" after-restart
 wait_for 20 has_mail after-restart
 ok $? "qmailctl restart: mail flows"
