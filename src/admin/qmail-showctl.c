@@ -34,7 +34,8 @@ enum showctl_kind {
 	SHOWCTL_INT,    /* a number: control_readint */
 	SHOWCTL_STR,    /* one line: control_readline */
 	SHOWCTL_LST,    /* a list: control_readlines */
-	SHOWCTL_SPECIAL /* handled by its own code (morercpthosts...) */
+	SHOWCTL_SPECIAL, /* handled by its own code (morercpthosts...) */
+	SHOWCTL_PRESENT  /* what matters is that it exists (a key, a directory) */
 };
 
 /*
@@ -119,6 +120,16 @@ static const struct showctl_file showctl_extra[] = {
         "SMTP recipients per message are at most ", ""},
     {"rcptcheck", SHOWCTL_INT, 0, "0",
         "Recipient checks at RCPT time (1 on, 0 off): ", ""},
+    {"servercert.pem", SHOWCTL_PRESENT, 0, NULL,
+        "qmail-smtpd offers STARTTLS, and qmail-tlsd serves SMTPS, with this "
+        "certificate and key", NULL},
+    {"tlsserverciphers", SHOWCTL_STR, 0, "", "TLS 1.2 server ciphers are ",
+        NULL},
+    {"tlsclient", SHOWCTL_INT, 0, "0",
+        "qmail-remote uses STARTTLS when offered (1 yes, 0 no): ", ""},
+    {"tlshosts", SHOWCTL_PRESENT, 0, NULL,
+        "qmail-remote requires TLS, verified with HOST.pem, for each host "
+        "with a file here", NULL},
 };
 
 #define SHOWCTL_NEXTRA (sizeof(showctl_extra) / sizeof(showctl_extra[0]))
@@ -461,10 +472,35 @@ showctl_unknown(void)
 	closedir(dir);
 }
 
+/* showctl_file - one entry, explained the way its kind says */
+static void
+showctl_file(const struct showctl_file *f)
+{
+	switch (f->kind) {
+	case SHOWCTL_INT:
+		showctl_int(f);
+		break;
+	case SHOWCTL_STR:
+		showctl_str(f);
+		break;
+	case SHOWCTL_LST:
+		showctl_list(f->name, f->def, f->pre, f->post);
+		break;
+	case SHOWCTL_SPECIAL:
+		if (strcmp(f->name, "rcpthosts") == 0)
+			showctl_rcpthosts();
+		break;
+	case SHOWCTL_PRESENT:
+		showctl_start(f->name);
+		showctl_puts(f->pre);
+		showctl_puts(".\n");
+		break;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	const struct showctl_file *f;
 	size_t i;
 
 	(void)argc;
@@ -490,33 +526,11 @@ main(int argc, char **argv)
 		showctl_oops_die("Oops! Trouble reading control/me.\n", "read",
 		    "control/me");
 
-	for (i = 0; i < SHOWCTL_NFILES; i++) {
-		f = &showctl_files[i];
-		switch (f->kind) {
-		case SHOWCTL_INT:
-			showctl_int(f);
-			break;
-		case SHOWCTL_STR:
-			showctl_str(f);
-			break;
-		case SHOWCTL_LST:
-			showctl_list(f->name, f->def, f->pre, f->post);
-			break;
-		case SHOWCTL_SPECIAL:
-			if (strcmp(f->name, "rcpthosts") == 0)
-				showctl_rcpthosts();
-			break;
-		}
-	}
-	for (i = 0; i < SHOWCTL_NEXTRA; i++) {
-		f = &showctl_extra[i];
-		if (access(f->name, F_OK) == -1)
-			continue;
-		if (f->kind == SHOWCTL_INT)
-			showctl_int(f);
-		else
-			showctl_str(f);
-	}
+	for (i = 0; i < SHOWCTL_NFILES; i++)
+		showctl_file(&showctl_files[i]);
+	for (i = 0; i < SHOWCTL_NEXTRA; i++)
+		if (access(showctl_extra[i].name, F_OK) == 0)
+			showctl_file(&showctl_extra[i]);
 	showctl_unknown();
 
 	if (iobuf_flush(&sc.out) == -1)

@@ -238,6 +238,21 @@ t.eq(e.get("concurrencyincoming"),
 t.eq(e.get("defaultdelivery"),
      "Default delivery instructions (for qmail-start) are ./Maildir/.",
      "defaultdelivery explained")
+put("servercert.pem", "-----BEGIN CERTIFICATE-----\n")
+put("tlsclient", "1\n")
+os.mkdir(os.path.join(CONTROL, "tlshosts"))
+rc, out, err = showctl()
+_, e = entries(out)
+t.eq(e.get("servercert.pem"), "qmail-smtpd offers STARTTLS, and qmail-tlsd "
+     "serves SMTPS, with this certificate and key.",
+     "servercert.pem: named, never shown")
+t.eq(e.get("tlsclient"), "qmail-remote uses STARTTLS when offered "
+     "(1 yes, 0 no): 1.", "tlsclient explained")
+t.ok(e.get("tlshosts", "").startswith("qmail-remote requires TLS"),
+     "tlshosts explained")
+os.unlink(os.path.join(CONTROL, "servercert.pem"))
+os.unlink(os.path.join(CONTROL, "tlsclient"))
+os.rmdir(os.path.join(CONTROL, "tlshosts"))
 t.ok(out.index("\nvirtualdomains: ") < out.index("\nrcptcheck: ")
      < out.index("\nrcpthost: "), "own files after qmail's, before unknown")
 for f in ("rcptcheck", "maxrcpt", "concurrencyincoming", "defaultdelivery"):
