@@ -99,6 +99,7 @@ static const struct hier_entry hier_table[] = {
 	PROG("qmail-log-summary", ROOT, 0755),
 	PROG("qmail-pop3d", ROOT, 0755),
 	PROG("qmail-popup", ROOT, 0711),
+	PROG("qmail-checkpassword", ROOT, 0711),
 	PROG("qmail-qmqpc", ROOT, 0755),
 	PROG("qmail-qmqpd", ROOT, 0755),
 	PROG("qmail-qmtpd", ROOT, 0755),

@@ -152,6 +152,12 @@ qqueue_to(struct qqueue *q, const char *recipient)
 	qqueue_env(q, 'T', recipient);
 }
 
+void
+qqueue_fail(struct qqueue *q)
+{
+	q->failed = 1;
+}
+
 int
 qqueue_close(struct qqueue *q)
 {

@@ -74,6 +74,13 @@ void qqueue_from(struct qqueue *q, const char *sender);
 void qqueue_to(struct qqueue *q, const char *recipient);
 
 /*
+ * qqueue_fail - give up on this message (the client's envelope turned
+ * out to be unacceptable): later puts are dropped and qqueue_close does
+ * not end the envelope, so qmail-queue queues nothing.
+ */
+void qqueue_fail(struct qqueue *q);
+
+/*
  * qqueue_close - end the envelope, wait for the child and return its exit
  * code: 0 when the message is queued.  A remembered write failure with a
  * child that still exited 0 gives 54 (qmail-queue cannot have read what

@@ -1,0 +1,65 @@
+/*
+ * received.c - qmail's Received header field, see received.h.
+ */
+#include <string.h>
+
+#include "bytes.h"
+#include "date822.h"
+#include "received.h"
+
+/* received_safe_char - the bytes of client-given text shown as they are */
+static int
+received_safe_char(char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return c != '\0' && strchr(".@%+/=:-", c) != NULL;
+}
+
+static int
+received_safe(struct bytes *b, const char *text)
+{
+	for (; *text != '\0'; text++)
+		if (bytes_append_char(b, received_safe_char(*text) ? *text
+								   : '?') == -1)
+			return -1;
+	return 0;
+}
+
+int
+received_append(struct bytes *out, const char *protocol, const char *local,
+    const char *remoteip, const char *remotehost, const char *remoteinfo,
+    const char *helo, time_t now)
+{
+	char date[DATE822_MAX];
+	size_t old = out->len;
+	size_t n;
+
+	n = date822_utc(date, now);
+	if (bytes_append_str(out, "Received: from ") == -1 ||
+	    received_safe(out, remotehost) == -1)
+		goto fail;
+	if (helo != NULL && (bytes_append_str(out, " (HELO ") == -1 ||
+				received_safe(out, helo) == -1 ||
+				bytes_append_char(out, ')') == -1))
+		goto fail;
+	if (bytes_append_str(out, " (") == -1)
+		goto fail;
+	if (remoteinfo != NULL && (received_safe(out, remoteinfo) == -1 ||
+				      bytes_append_char(out, '@') == -1))
+		goto fail;
+	if (received_safe(out, remoteip) == -1 ||
+	    bytes_append_str(out, ")\n  by ") == -1 ||
+	    received_safe(out, local) == -1 ||
+	    bytes_append_str(out, " with ") == -1 ||
+	    bytes_append_str(out, protocol) == -1 ||
+	    bytes_append_str(out, "; ") == -1 ||
+	    bytes_append(out, date, n) == -1 ||
+	    bytes_append_char(out, '\n') == -1)
+		goto fail;
+	return 0;
+fail:
+	bytes_truncate(out, old);
+	return -1;
+}

@@ -1,0 +1,33 @@
+/*
+ * received.h - the Received header field qmail's network servers add.
+ *
+ * qmail-smtpd, qmail-qmqpd and qmail-qmtpd each start the message they
+ * queue with one field in qmail's form:
+ *
+ *	Received: from REMOTEHOST (HELO HELO) (INFO@REMOTEIP)
+ *	  by LOCAL with PROTOCOL; DATE
+ *
+ * "(HELO HELO) " only when helo is not NULL, "INFO@" only when
+ * remoteinfo is not NULL; DATE is date822_utc's.  The text comes from
+ * the client or its environment, so every byte of remotehost, helo,
+ * remoteinfo, remoteip and local that is not a letter, a digit or one of
+ * ".@%+/=:-" is shown as '?'; protocol is the caller's own and is copied
+ * as it is.
+ */
+#ifndef RECEIVED_H
+#define RECEIVED_H
+
+#include <time.h>
+
+#include "bytes.h"
+
+/*
+ * received_append - append the field (ending in "\n") for time now to
+ * out.  0, or -1 with errno from the struct bytes (E2BIG past out's
+ * limit, ERANGE, ENOMEM); out is unchanged on failure.
+ */
+int received_append(struct bytes *out, const char *protocol,
+    const char *local, const char *remoteip, const char *remotehost,
+    const char *remoteinfo, const char *helo, time_t now);
+
+#endif

@@ -1,0 +1,2 @@
+# qmail-qmtpd reads control/morercpthosts.cdb with tinycdb
+LIBS_qmail-qmtpd = -lcdb
