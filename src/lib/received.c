@@ -9,22 +9,30 @@
 
 /* received_safe_char - the bytes of client-given text shown as they are */
 static int
-received_safe_char(char c)
+received_safe_char(char c, const char *also)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9'))
 		return 1;
-	return c != '\0' && strchr(".@%+/=:-", c) != NULL;
+	return c != '\0' &&
+	    (strchr(".@%+/=:-", c) != NULL || strchr(also, c) != NULL);
+}
+
+int
+received_append_safe(struct bytes *b, const char *text, const char *also)
+{
+	for (; *text != '\0'; text++)
+		if (bytes_append_char(b, received_safe_char(*text, also)
+			    ? *text
+			    : '?') == -1)
+			return -1;
+	return 0;
 }
 
 static int
 received_safe(struct bytes *b, const char *text)
 {
-	for (; *text != '\0'; text++)
-		if (bytes_append_char(b, received_safe_char(*text) ? *text
-								   : '?') == -1)
-			return -1;
-	return 0;
+	return received_append_safe(b, text, "");
 }
 
 int

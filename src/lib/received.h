@@ -22,6 +22,15 @@
 #include "bytes.h"
 
 /*
+ * received_append_safe - append text to b, each byte that is not a
+ * letter, a digit, one of ".@%+/=:-" or one of the bytes in also shown
+ * as '?'.  0, or -1 with errno from the struct bytes (b may then hold
+ * part of the text).
+ */
+int received_append_safe(struct bytes *b, const char *text,
+    const char *also);
+
+/*
  * received_append - append the field (ending in "\n") for time now to
  * out.  0, or -1 with errno from the struct bytes (E2BIG past out's
  * limit, ERANGE, ENOMEM); out is unchanged on failure.

@@ -39,7 +39,6 @@
 
 #include "base64.h"
 #include "bytes.h"
-#include "cdbfile.h"
 #include "conf.h"
 #include "control.h"
 #include "date822.h"
@@ -51,6 +50,8 @@
 #include "proc.h"
 #include "qqueue.h"
 #include "rcptdb.h"
+#include "rcpthosts.h"
+#include "received.h"
 #include "sig.h"
 #include "smtpin.h"
 
@@ -68,9 +69,6 @@
 /* control/timeoutsmtpd default, in seconds. */
 #define SMTP_TIMEOUT_DEFAULT 1200
 
-/* Longest value read from morercpthosts.cdb (qmail stores none). */
-#define SMTP_MRH_VALUE_MAX 1024
-
 /* Buffer sizes: the input buffer is what DATA is streamed through. */
 #define SMTP_INBUF 16384
 #define SMTP_OUTBUF 2048
@@ -82,6 +80,11 @@
 /* AUTH: the longest decoded response, and the longest the checkpassword
  * program may take (at most; timeoutsmtpd if that is shorter). */
 #define SMTP_AUTH_MAX 1024
+
+/* The longest "with" part of the Received line: the protocol, the TLS
+ * protocol and cipher names, the authenticated user (at most
+ * SMTP_AUTH_MAX). */
+#define SMTP_RECEIVED_PROTO_MAX (SMTP_AUTH_MAX + 512)
 #define SMTP_AUTH_TIMEOUT 60
 
 /* How qmail-smtpd ends when it drops the connection (qmail uses 1). */
@@ -161,10 +164,7 @@ struct smtpd {
 	int liphost_ok;
 	unsigned long databytes; /* 0: no limit */
 	unsigned long maxrcpt;
-	struct domainmap rcpthosts;
-	int rcpthosts_ok; /* 0: control/rcpthosts absent, all allowed */
-	struct cdbfile mrh;
-	int mrh_ok;
+	struct rcpthosts rcpthosts; /* and morercpthosts.cdb */
 	struct domainmap badmailfrom;
 	int badmailfrom_ok;
 	const char *relayclient; /* NULL: not a relay client */
@@ -410,51 +410,15 @@ sender_is_bad(struct smtpd *s)
 	    s->addr.len - (size_t)(dom - s->addr.s), NULL);
 }
 
-/* mrh_has - 1 if the lower-cased key is in morercpthosts.cdb */
-static int
-mrh_has(struct smtpd *s, const char *key, size_t len)
-{
-	struct bytes value = BYTES_INIT(SMTP_MRH_VALUE_MAX + 1);
-	int r;
-
-	r = cdbfile_find(&s->mrh, key, len, &value, SMTP_MRH_VALUE_MAX);
-	bytes_free(&value);
-	if (r == -1)
-		smtp_die(s, REPLY_CONTROL);
-	return r;
-}
-
-/*
- * rcpt_allowed - qmail's rcpthosts rule: without control/rcpthosts every
- * recipient is allowed; an address without '@' is always allowed;
- * otherwise the domain after the last '@', or a ".suffix" of it, must be
- * in rcpthosts or morercpthosts.cdb.
- */
+/* rcpt_allowed - qmail's rcpthosts rule (rcpthosts.h) for the recipient */
 static int
 rcpt_allowed(struct smtpd *s)
 {
-	const char *dom;
-	char lower[SMTP_ADDR_MAX + 1];
-	size_t len, i;
+	int r = rcpthosts_allowed(&s->rcpthosts, s->addr.s, s->addr.len);
 
-	if (!s->rcpthosts_ok)
-		return 1;
-	dom = addr_domain(&s->addr);
-	if (dom == NULL)
-		return 1;
-	len = s->addr.len - (size_t)(dom - s->addr.s);
-	if (domainmap_find_host(&s->rcpthosts, dom, len, NULL))
-		return 1;
-	if (!s->mrh_ok)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = dom[i];
-		lower[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-	}
-	for (i = 0; i < len; i++)
-		if ((i == 0 || lower[i] == '.') && mrh_has(s, lower + i, len - i))
-			return 1;
-	return 0;
+	if (r == -1)
+		smtp_die(s, REPLY_CONTROL);
+	return r;
 }
 
 /* rcptdb_ready - open the recipient database at first need; the state */
@@ -544,112 +508,70 @@ size_param_too_big(const struct smtpd *s, const char *params)
 
 /* --- the Received line -------------------------------------------------- */
 
-/* safe_char - qmail shows only these bytes of client-given text */
+/*
+ * received_protocol - what follows "with" in the Received line: "SMTP"
+ * as qmail says, or over TLS or after AUTH RFC 3848's ESMTPS, ESMTPA or
+ * ESMTPSA and a comment naming the TLS protocol and cipher and the
+ * authenticated user ("ESMTPSA (TLSv1.3 CIPHER, auth USER)").  Text from
+ * outside shows unsafe bytes as '?'.  0, or -1 with errno.
+ */
 static int
-safe_char(char c)
+received_protocol(const struct smtpd *s, struct bytes *b)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return strchr(".@%+/=:-", c) != NULL && c != '\0';
-}
+	const char *proto = getenv("SSL_PROTOCOL");
+	const char *cipher = getenv("SSL_CIPHER");
+	int r;
 
-static void
-received_safe(struct bytes *b, const char *text)
-{
-	for (; *text != '\0'; text++)
-		if (bytes_append_char(b, safe_char(*text) ? *text : '?') == -1)
-			return;
-}
-
-/* received_token - a TLS protocol or cipher name: safe bytes and '_' */
-static void
-received_token(struct bytes *b, const char *text)
-{
-	for (; *text != '\0'; text++)
-		if (bytes_append_char(b, safe_char(*text) || *text == '_'
-			    ? *text : '?') == -1)
-			return;
-}
-
-/* received_protocol - "SMTP" as qmail says, or RFC 3848's names */
-static const char *
-received_protocol(const struct smtpd *s)
-{
+	if (!s->tls && !s->authed)
+		return bytes_append_str(b, "SMTP");
 	if (s->tls)
-		return s->authed ? "ESMTPSA" : "ESMTPS";
-	return s->authed ? "ESMTPA" : "SMTP";
+		r = bytes_append_str(b, s->authed ? "ESMTPSA (" : "ESMTPS (");
+	else
+		r = bytes_append_str(b, "ESMTPA (");
+	if (r == 0 && s->tls) {
+		r = received_append_safe(b, proto != NULL ? proto : "TLS", "_");
+		if (r == 0 && cipher != NULL && *cipher != '\0')
+			r = bytes_append_str(b, " ") == -1 ||
+				received_append_safe(b, cipher, "_") == -1
+			    ? -1
+			    : 0;
+	}
+	if (r == 0 && s->authed)
+		r = bytes_append_str(b, s->tls ? ", auth " : "auth ") == -1 ||
+			received_append_safe(b, s->authuser.s, "") == -1
+		    ? -1
+		    : 0;
+	if (r == 0)
+		r = bytes_append_str(b, ")");
+	return r;
 }
 
 /*
- * received_put - qmail-smtpd's Received line:
- *   Received: from REMOTEHOST (HELO helo) (INFO@REMOTEIP)
- *     by LOCALHOST with SMTP; DATE
- * "(HELO helo)" only when helo differs from REMOTEHOST, "INFO@" only
- * with TCPREMOTEINFO.  Client-given text shows unsafe bytes as '?'.
- * Over TLS or after AUTH, "with SMTP" becomes RFC 3848's ESMTPS,
- * ESMTPA or ESMTPSA followed by a comment naming the TLS protocol and
- * cipher and the authenticated user:
- *     by LOCALHOST with ESMTPSA (TLSv1.3 CIPHER, auth USER); DATE
+ * received_put - qmail-smtpd's Received line (received.h), with
+ * "(HELO helo)" only when helo differs from the remote host name.
  */
 static void
 received_put(struct smtpd *s)
 {
-	const char *proto = getenv("SSL_PROTOCOL");
-	const char *cipher = getenv("SSL_CIPHER");
+	struct bytes proto = BYTES_INIT(SMTP_RECEIVED_PROTO_MAX);
 	struct bytes b;
-	char date[DATE822_MAX];
-	size_t n, limit;
+	size_t limit;
 
-	if (proto == NULL)
-		proto = "TLS";
-	if (cipher == NULL)
-		cipher = "";
+	if (received_protocol(s, &proto) == -1 ||
+	    bytes_cstr(&proto) == NULL)
+		smtp_die_bytes(s);
 	/* every part is bounded by its own length: no part is cut short */
 	limit = 128 + DATE822_MAX + strlen(s->remotehost) + s->helo.len +
 	    strlen(s->remoteip) + strlen(s->localhost) +
-	    (s->remoteinfo != NULL ? strlen(s->remoteinfo) : 0) +
-	    (s->tls ? strlen(proto) + strlen(cipher) : 0) + s->authuser.len;
+	    (s->remoteinfo != NULL ? strlen(s->remoteinfo) : 0) + proto.len;
 	bytes_init(&b, limit);
-	bytes_append_str(&b, "Received: from ");
-	received_safe(&b, s->remotehost);
-	if (s->helo_differs) {
-		bytes_append_str(&b, " (HELO ");
-		received_safe(&b, s->helo.s);
-		bytes_append_str(&b, ")");
-	}
-	bytes_append_str(&b, " (");
-	if (s->remoteinfo != NULL) {
-		received_safe(&b, s->remoteinfo);
-		bytes_append_str(&b, "@");
-	}
-	received_safe(&b, s->remoteip);
-	bytes_append_str(&b, ")\n  by ");
-	received_safe(&b, s->localhost);
-	bytes_append_str(&b, " with ");
-	bytes_append_str(&b, received_protocol(s));
-	if (s->tls || s->authed) {
-		bytes_append_str(&b, " (");
-		if (s->tls) {
-			received_token(&b, proto);
-			if (*cipher != '\0') {
-				bytes_append_str(&b, " ");
-				received_token(&b, cipher);
-			}
-		}
-		if (s->authed) {
-			bytes_append_str(&b, s->tls ? ", auth " : "auth ");
-			received_safe(&b, s->authuser.s);
-		}
-		bytes_append_str(&b, ")");
-	}
-	bytes_append_str(&b, "; ");
-	n = date822_utc(date, time(NULL));
-	bytes_append(&b, date, n);
-	if (bytes_append_str(&b, "\n") == -1)
+	if (received_append(&b, proto.s, s->localhost, s->remoteip,
+		s->remotehost, s->remoteinfo,
+		s->helo_differs ? s->helo.s : NULL, time(NULL)) == -1)
 		smtp_die_bytes(s);
 	qqueue_put(&s->qq, b.s, b.len);
 	bytes_free(&b);
+	bytes_free(&proto);
 }
 
 /* --- the DATA reader ---------------------------------------------------- */
@@ -1431,12 +1353,10 @@ config_read(struct smtpd *s)
 	if (s->maxrcpt == 0 || s->maxrcpt > SMTP_MAXRCPT_CEILING)
 		s->maxrcpt = SMTP_MAXRCPT_CEILING;
 
-	s->rcpthosts_ok = config_list(s, &s->rcpthosts, "control/rcpthosts");
-	if (s->rcpthosts_ok) {
-		r = cdbfile_open(&s->mrh, "control/morercpthosts.cdb");
-		if (r == -1)
-			smtp_die(s, REPLY_CONTROL);
-		s->mrh_ok = r;
+	if (rcpthosts_load(&s->rcpthosts) == -1) {
+		if (errno == ENOMEM)
+			smtp_die_nomem(s);
+		smtp_die(s, REPLY_CONTROL);
 	}
 	s->badmailfrom_ok =
 	    config_list(s, &s->badmailfrom, "control/badmailfrom");
@@ -1486,7 +1406,6 @@ main(int argc, char **argv)
 	smtpin_line_init(&s->reader);
 	bytes_init(&s->helo, SMTP_LINE_MAX + 1);
 	bytes_init(&s->mailfrom, SMTP_ADDR_MAX + 2);
-	domainmap_init(&s->rcpthosts);
 	domainmap_init(&s->badmailfrom);
 	domainmap_init(&s->locals);
 	domainmap_init(&s->vdoms);
