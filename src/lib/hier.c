@@ -105,6 +105,7 @@ static const struct hier_entry hier_table[] = {
 	PROG("qmail-qmtpd", ROOT, 0755),
 	PROG("qmail-smtpd", ROOT, 0755),
 	PROG("qmail-tlsd", ROOT, 0755),
+	PROG("qmail-tlsc", ROOT, 0755),
 	PROG("sendmail", ROOT, 0755),
 	PROG("tcp-env", ROOT, 0755),
 	PROG("qreceipt", ROOT, 0755),

@@ -7,5 +7,7 @@ LIBS_dnsmxip = -lresolv
 LIBS_dnsptr = -lresolv
 LIBS_dnscname = -lresolv
 LIBS_dnsfq = -lresolv
-# qmail-tlsd is the only SMTP program that links OpenSSL (DESIGN.md 6)
+# qmail-tlsd and qmail-tlsc are the only SMTP programs that link OpenSSL
+# (DESIGN.md 6); qmail-smtpd and qmail-remote run them for TLS
 LIBS_qmail-tlsd = -lssl -lcrypto
+LIBS_qmail-tlsc = -lssl -lcrypto

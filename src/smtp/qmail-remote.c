@@ -24,6 +24,16 @@
  * SMTPREPLY_LINE_MAX, a reply of more than SMTPREPLY_LINES_MAX lines, or
  * a line that is not SMTP ends the attempt with a temporary failure; a server that stops talking runs
  * into timeoutremote.
+ *
+ * TLS (RFC 3207), off unless control/tlsclient says 1 or a CA file
+ * control/tlshosts/HOST.pem names the host: after the server's 220 to
+ * STARTTLS, qmail-remote runs QMAILHOME/bin/qmail-tlsc with the TCP
+ * socket on its descriptors 6 and 7 and one end of a socket pair on 0
+ * and 1, reads qmail-tlsc's status line from the pair, and from then on
+ * speaks SMTP over the pair.  qmail-remote itself never links OpenSSL
+ * (DESIGN.md section 6).  A TLS failure (required but not offered or
+ * refused, a failed handshake or verification) ends the attempt with
+ * that host, as a bad greeting does: the next address is tried.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +41,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +59,7 @@
 #include "fmt.h"
 #include "iobuf.h"
 #include "ipme.h"
+#include "proc.h"
 #include "quote.h"
 #include "smtpreply.h"
 #include "tcpto.h"
@@ -63,6 +75,23 @@
 #define TIMEOUT_MAX 86400UL
 
 #define TCPTO_PATH "queue/lock/tcpto"
+
+/* The TLS client (qmail-tlsc(8)), relative to the qmail home. */
+#define TLSC_PROGRAM "bin/qmail-tlsc"
+#define TLSHOSTS_DIR "control/tlshosts/"
+/* Longest host name used for TLS (longer: as if it had none). */
+#define TLS_NAME_MAX 253
+/* Longest status line qmail-tlsc writes, with room to spare. */
+#define TLSC_STATUS_MAX 512
+/* How much longer than timeoutremote qmail-tlsc gets for its handshake
+ * report, so that its own "timed out" arrives first. */
+#define TLSC_STATUS_GRACE 10
+
+/* What ended an attempt with one address (smtp_session). */
+enum session_end {
+	SESSION_GREETING,	/* the greeting was not 220 */
+	SESSION_TLS		/* TLS was required or begun, and failed */
+};
 
 /* The whole state of one run. */
 struct remote {
@@ -93,7 +122,15 @@ struct remote {
 	struct bytes text;
 
 	/* what the server offers */
-	int esmtp, offer_size, offer_8bit, offer_pipe;
+	int esmtp, offer_size, offer_8bit, offer_pipe, offer_tls;
+
+	/* TLS */
+	int tlsclient;		/* control/tlsclient: 1 opportunistic */
+	char tlsname[TLS_NAME_MAX + 1]; /* the server's name, "" if none */
+	int tls;		/* the session runs through qmail-tlsc */
+	char tls_desc[128];	/* "TLSv1.3 TLS_AES_256_GCM_SHA384" */
+	pid_t tlsc;		/* qmail-tlsc, while it runs */
+	struct bytes tlsfail;	/* the report text of the last TLS failure */
 
 	/* the message, if fd 0 can be scanned beforehand */
 	int scanned;
@@ -273,6 +310,16 @@ smtp_flush(void)
 		dropped();
 }
 
+/* offers_starttls - 1 if the EHLO reply line s[0..len) is "250?STARTTLS" */
+static int
+offers_starttls(const char *s, size_t len)
+{
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
+	    s[len - 1] == ' '))
+		len--;
+	return len == 12 && strncasecmp(s + 4, "STARTTLS", 8) == 0;
+}
+
 /*
  * smtp_reply - read one whole reply: its code in rm.code, its text
  * (without CRs, at most SMTPREPLY_TEXT_MAX - 1 bytes) in rm.text.  The
@@ -301,6 +348,9 @@ smtp_reply(int ehlo)
 		if (r <= 0)
 			dropped();
 		r = smtpreply_line(&rp, line.s, line.len);
+		if (ehlo && rp.lines > 1 && (r == SMTPREPLY_MORE ||
+		    r == SMTPREPLY_DONE) && offers_starttls(line.s, line.len))
+			rm.offer_tls = 1;
 		if (r == SMTPREPLY_TOOMANY)
 			protocol_error("sent a reply that never ends");
 		if (r == SMTPREPLY_MALFORMED)
@@ -579,41 +629,274 @@ smtp_envelope_pipelined(void)
 	return accepted;
 }
 
-/*
- * smtp_session - talk to the server on rm.smtpfd.  Returns only when the
- * greeting was not 220, so the caller can try the next address; every
- * other outcome ends the program with its report.
- */
+/* smtp_hello - EHLO, or HELO if EHLO is refused for good */
 static void
-smtp_session(void)
+smtp_hello(void)
 {
-	int ms = (int)(rm.timeout * 1000);
-
-	iobuf_init(&rm.to, rm.smtpfd, to_space, sizeof(to_space), ms);
-	iobuf_init(&rm.from, rm.smtpfd, from_space, sizeof(from_space), ms);
 	rm.esmtp = rm.offer_size = rm.offer_8bit = rm.offer_pipe = 0;
-	rm.critical = 0;
-
-	if (smtp_reply(0) != 220)
-		return;
-
+	rm.offer_tls = 0;
 	smtp_puts("EHLO ");
 	smtp_put(rm.helohost.s, rm.helohost.len);
 	smtp_puts("\r\n");
 	smtp_flush();
-	if (smtp_reply(1) == 250)
+	if (smtp_reply(1) == 250) {
 		rm.esmtp = 1;
-	else {
-		rm.offer_size = rm.offer_8bit = rm.offer_pipe = 0;
-		if (rm.code < 500)
-			quit("ZConnected to ", " but my name was rejected");
-		smtp_puts("HELO ");
-		smtp_put(rm.helohost.s, rm.helohost.len);
-		smtp_puts("\r\n");
-		smtp_flush();
-		if (smtp_reply(0) != 250)
-			quit("ZConnected to ", " but my name was rejected");
+		return;
 	}
+	rm.offer_size = rm.offer_8bit = rm.offer_pipe = rm.offer_tls = 0;
+	if (rm.code < 500)
+		quit("ZConnected to ", " but my name was rejected");
+	smtp_puts("HELO ");
+	smtp_put(rm.helohost.s, rm.helohost.len);
+	smtp_puts("\r\n");
+	smtp_flush();
+	if (smtp_reply(0) != 250)
+		quit("ZConnected to ", " but my name was rejected");
+}
+
+/* --- TLS ------------------------------------------------------------ */
+
+/*
+ * tls_fail - end the attempt with this address for a TLS reason: QUIT,
+ * close, and keep "Connected to IP but WHAT1WHAT2WHAT3. (#CODE)" (with
+ * the server's last reply if withtext) as the report, should no other
+ * address do better.  Returns -1, for tls_start to return.
+ */
+static int
+tls_fail(const char *what, const char *what2, const char *what3,
+    const char *code, int withtext)
+{
+	struct bytes *f = &rm.tlsfail;
+	size_t i;
+
+	bytes_truncate(f, 0);
+	if (bytes_append_str(f, "Connected to ") < 0 ||
+	    bytes_append_str(f, rm.partner_text) < 0 ||
+	    bytes_append_str(f, " but ") < 0 ||
+	    bytes_append_str(f, what) < 0 ||
+	    bytes_append_str(f, what2) < 0 ||
+	    bytes_append_str(f, what3) < 0 ||
+	    bytes_append_str(f, ". (#") < 0 ||
+	    bytes_append_str(f, code) < 0 ||
+	    bytes_append_str(f, ")\n") < 0)
+		temp_nomem();
+	if (withtext && rm.text.len > 0) {
+		if (bytes_append_str(f, "Remote host said: ") < 0 ||
+		    bytes_append(f, rm.text.s, rm.text.len) < 0)
+			temp_nomem();
+	}
+	for (i = 0; i < f->len; i++) {
+		unsigned char c = (unsigned char)f->s[i];
+		if ((c < 32 && c != '\n' && c != '\t') || c == 127)
+			f->s[i] = '?';
+	}
+	quit_fast();
+	return -1;
+}
+
+/*
+ * tls_required - 1 if control/tlshosts/NAME.pem exists for the server's
+ * name (its path in path[size]), 0 if not or the server has no usable
+ * name.  A file that cannot be looked at is a temporary failure.
+ */
+static int
+tls_required(char *path, size_t size)
+{
+	struct stat st;
+
+	path[0] = '\0';
+	if (rm.tlsname[0] == '\0')
+		return 0;
+	if (strlen(TLSHOSTS_DIR) + strlen(rm.tlsname) + 5 > size)
+		return 0;
+	memcpy(path, TLSHOSTS_DIR, strlen(TLSHOSTS_DIR) + 1);
+	memcpy(path + strlen(path), rm.tlsname, strlen(rm.tlsname) + 1);
+	memcpy(path + strlen(path), ".pem", 5);
+	if (stat(path, &st) == 0)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	temp_control();
+}
+
+/* tlsc_reap - stop and reap qmail-tlsc after a failure */
+static void
+tlsc_reap(void)
+{
+	int status;
+
+	if (rm.tlsc <= 0)
+		return;
+	if (proc_wait_nohang(rm.tlsc, &status) == 0) {
+		(void)kill(rm.tlsc, SIGTERM);
+		(void)proc_wait(rm.tlsc, &status);
+	}
+	rm.tlsc = 0;
+}
+
+/*
+ * tlsc_start - run qmail-tlsc on the connection: returns the plain-text
+ * end of the socket pair.  A qmail-tlsc that cannot be started is this
+ * machine's problem, not the server's: a temporary failure at once.
+ */
+static int
+tlsc_start(const char *cafile)
+{
+	struct proc_fdmap fds[5];
+	struct proc_spec spec;
+	const char *argv[8];
+	char num[FMT_ULONG];
+	int sp[2], devnull, k = 0, e;
+	const char *name;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		quit_fast();
+		temp("ZUnable to create a socket pair for TLS. (#4.3.0)\n");
+	}
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull < 0) {
+		quit_fast();
+		temp("ZUnable to open /dev/null. (#4.3.0)\n");
+	}
+	/* no usable name: no SNI, and nothing to verify it against */
+	name = rm.tlsname[0] != '\0' ? rm.tlsname : rm.partner_text;
+	fmt_ulong(num, rm.timeout);
+	argv[k++] = "qmail-tlsc";
+	argv[k++] = "-t";
+	argv[k++] = num;
+	if (cafile != NULL) {
+		argv[k++] = "-c";
+		argv[k++] = cafile;
+	}
+	argv[k++] = "--";
+	argv[k++] = name;
+	argv[k] = NULL;
+	fds[0].child = 0;
+	fds[0].parent = sp[1];
+	fds[1].child = 1;
+	fds[1].parent = sp[1];
+	fds[2].child = 2;
+	fds[2].parent = devnull;
+	fds[3].child = 6;
+	fds[3].parent = rm.smtpfd;
+	fds[4].child = 7;
+	fds[4].parent = rm.smtpfd;
+	memset(&spec, 0, sizeof(spec));
+	spec.program = TLSC_PROGRAM;
+	spec.argv = argv;
+	spec.fds = fds;
+	spec.nfds = 5;
+	rm.tlsc = proc_spawn(&spec);
+	e = errno;
+	close(sp[1]);
+	close(devnull);
+	if (rm.tlsc < 0) {
+		rm.tlsc = 0;
+		close(sp[0]);
+		quit_fast();
+		out("ZUnable to run qmail-tlsc for STARTTLS: ");
+		out(strerror(e));
+		temp(". (#4.3.0)\n");
+	}
+	/* the TCP connection is qmail-tlsc's now */
+	close(rm.smtpfd);
+	rm.smtpfd = sp[0];
+	return sp[0];
+}
+
+/*
+ * tls_start - STARTTLS when policy and the server's offer say so.
+ * Returns 0 to go on (over TLS or, opportunistically, in plain text),
+ * or -1 after a TLS failure (the connection is closed, rm.tlsfail says
+ * why).
+ */
+static int
+tls_start(void)
+{
+	static struct bytes status = BYTES_INIT(TLSC_STATUS_MAX);
+	char path[sizeof(TLSHOSTS_DIR) + TLS_NAME_MAX + 8];
+	int required, fd, ms, r;
+	unsigned long grace;
+	size_t i, k;
+
+	required = tls_required(path, sizeof(path));
+	if (!required && !(rm.tlsclient && rm.offer_tls))
+		return 0;
+	if (!rm.offer_tls)
+		return tls_fail("TLS is required by ", path,
+		    " and it does not offer STARTTLS", "4.7.0", 0);
+	smtp_puts("STARTTLS\r\n");
+	smtp_flush();
+	if (smtp_reply(0) != 220) {
+		/* RFC 3207: the client may go on in plain text */
+		if (!required)
+			return 0;
+		return tls_fail("TLS is required by ", path,
+		    " and it refused STARTTLS", "4.7.0", 1);
+	}
+	/* whatever follows the 220 in plain text may be an attacker's
+	 * (CVE-2011-0411): it must not be read as the server's reply */
+	if (rm.from.pos < rm.from.len)
+		return tls_fail("it sent more after its reply to STARTTLS",
+		    "", "", "4.7.5", 0);
+
+	fd = tlsc_start(required ? path : NULL);
+	grace = rm.timeout + TLSC_STATUS_GRACE;
+	ms = (int)(rm.timeout * 1000);
+	iobuf_init(&rm.to, fd, to_space, sizeof(to_space), ms);
+	iobuf_init(&rm.from, fd, from_space, sizeof(from_space),
+	    (int)(grace * 1000));
+	bytes_truncate(&status, 0);
+	r = iobuf_getline(&rm.from, &status, '\n');
+	rm.from.timeout_ms = ms;
+	if (r != 1 || status.len < 2 ||
+	    (status.s[0] != '+' && status.s[0] != '-')) {
+		tlsc_reap();
+		return tls_fail("qmail-tlsc ended without a report", "", "",
+		    "4.7.5", 0);
+	}
+	status.s[status.len - 1] = '\0'; /* the LF */
+	for (i = 1; i < status.len - 1; i++)
+		if (status.s[i] < 32 || status.s[i] > 126)
+			status.s[i] = '?';
+	if (status.s[0] == '-') {
+		tlsc_reap();
+		return tls_fail(status.s + 1, "", "", "4.7.5", 0);
+	}
+	k = status.len - 2;
+	if (k >= sizeof(rm.tls_desc))
+		k = sizeof(rm.tls_desc) - 1;
+	memcpy(rm.tls_desc, status.s + 1, k);
+	rm.tls_desc[k] = '\0';
+	rm.tls = 1;
+	/* RFC 3207: forget what the server said before; EHLO again */
+	smtp_hello();
+	return 0;
+}
+
+/*
+ * smtp_session - talk to the server on rm.smtpfd.  Returns only when the
+ * greeting was not 220 or TLS failed, so the caller can try the next
+ * address; every other outcome ends the program with its report.
+ */
+static enum session_end
+smtp_session(void)
+{
+	int ms = (int)(rm.timeout * 1000);
+	char desc[sizeof(rm.tls_desc) + 32];
+
+	iobuf_init(&rm.to, rm.smtpfd, to_space, sizeof(to_space), ms);
+	iobuf_init(&rm.from, rm.smtpfd, from_space, sizeof(from_space), ms);
+	rm.esmtp = rm.offer_size = rm.offer_8bit = rm.offer_pipe = 0;
+	rm.offer_tls = rm.tls = 0;
+	rm.critical = 0;
+
+	if (smtp_reply(0) != 220)
+		return SESSION_GREETING;
+
+	smtp_hello();
+	if (tls_start() != 0)
+		return SESSION_TLS;
 
 	if (rm.esmtp && (rm.offer_size || rm.offer_8bit))
 		message_scan();
@@ -630,7 +913,11 @@ smtp_session(void)
 		quit("D", " failed after I sent the message");
 	if (rm.code / 100 != 2)
 		quit("Z", " failed after I sent the message");
-	quit("K", " accepted message");
+	if (!rm.tls)
+		quit("K", " accepted message");
+	snprintf(desc, sizeof(desc), " accepted message over TLS (%s)",
+	    rm.tls_desc);
+	quit("K", desc);
 }
 
 /*
@@ -699,6 +986,126 @@ fail:
 	return -1;
 }
 
+/* --- finding the servers --------------------------------------------- */
+
+/* The MX hosts of this delivery (names), and for each address found the
+ * index of its MX host, or -1 for rm.host itself. */
+static struct dns_rr *mxhosts;
+static int *target_mx;
+
+/* targets_add - the addresses of host (MX index who), with pref */
+static int
+targets_add(const char *host, unsigned int pref, int who,
+    struct dns_target *out, size_t *n, size_t max)
+{
+	struct dns_addr addrs[DNS_RR_MAX];
+	int r, i;
+
+	r = dns_ip(host, 1, 1, addrs, DNS_RR_MAX);
+	if (r < 0)
+		return -1;
+	for (i = 0; i < r && *n < max; i++) {
+		out[*n].pref = pref;
+		out[*n].addr = addrs[i];
+		target_mx[*n] = who;
+		(*n)++;
+	}
+	return 0;
+}
+
+/*
+ * targets_find - dns_mxip(3) step by step, keeping the name of the MX
+ * host each address belongs to (in target_mx), which TLS needs: the
+ * same answers, in the same order, for the same random.
+ */
+static int
+targets_find(const char *name, unsigned long random, struct dns_target *out,
+    size_t max, int *nullmx)
+{
+	struct dns_addr lit;
+	size_t n = 0;
+	int r, i, k = 0, soft = 0;
+
+	*nullmx = 0;
+	if (dns_addr_parse(name, &lit) == 0) {
+		out[0].pref = 0;
+		out[0].addr = lit;
+		target_mx[0] = -1;
+		return 1;
+	}
+	r = dns_lookup(name, DNS_T_MX, mxhosts, DNS_RR_MAX);
+	if (r < 0 && errno != ENOENT)
+		return -1;
+	for (i = 0; i < r; i++)
+		if (mxhosts[i].type == DNS_T_MX)
+			mxhosts[k++] = mxhosts[i];
+	if (r > 0)
+		r = k;
+	/* RFC 7505: one MX whose exchange is the root means "no mail" */
+	if (r == 1 && (mxhosts[0].name[0] == '\0' ||
+	    strcmp(mxhosts[0].name, ".") == 0)) {
+		*nullmx = 1;
+		return 0;
+	}
+	if (r <= 0)
+		return targets_add(name, 0, -1, out, &n, max) < 0 ? -1 : (int)n;
+	for (i = k = 0; i < r; i++)
+		if (mxhosts[i].name[0] != '\0' &&
+		    strcmp(mxhosts[i].name, ".") != 0)
+			mxhosts[k++] = mxhosts[i];
+	dns_mx_order(mxhosts, (size_t)k, random);
+	for (i = 0; i < k && n < max; i++)
+		if (targets_add(mxhosts[i].name, mxhosts[i].pref, i, out, &n,
+			max) < 0 && errno != ENOENT)
+			soft = errno;
+	if (n == 0 && soft) {
+		errno = soft;
+		return -1;
+	}
+	return (int)n;
+}
+
+/*
+ * target_name - the name TLS uses for a target of MX index who: the MX
+ * host, or the relay or host itself; an address in text for an address
+ * (literal or bare).  Lower case, without a final dot.  "" when the name
+ * holds anything but letters, digits, '.', '-', '_' (so it can never
+ * climb out of control/tlshosts), starts with '.', or is too long.
+ */
+static void
+target_name(int who, char *name)
+{
+	const char *s = who >= 0 ? mxhosts[who].name : rm.host;
+	struct dns_addr a;
+	size_t len, i;
+
+	name[0] = '\0';
+	if (dns_addr_parse(s, &a) == 0) {
+		char text[DNS_ADDR_TEXT];
+		dns_addr_format(&a, text);
+		if (strlen(text) <= TLS_NAME_MAX)
+			memcpy(name, text, strlen(text) + 1);
+		return;
+	}
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > TLS_NAME_MAX || s[0] == '.')
+		return;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_')) {
+			name[0] = '\0';
+			return;
+		}
+		name[i] = c;
+	}
+	name[len] = '\0';
+}
+
 /* --- setting up ----------------------------------------------------- */
 
 static void
@@ -730,6 +1137,9 @@ read_controls(void)
 		rm.timeout = TIMEOUT_MAX;
 	if (rm.timeoutconnect > TIMEOUT_MAX)
 		rm.timeoutconnect = TIMEOUT_MAX;
+	if ((r = control_readint(&u, "control/tlsclient")) < 0)
+		temp_control();
+	rm.tlsclient = r == 1 && u > 0;
 
 	r = control_readline(&me, "control/me");
 	if (r < 0)
@@ -871,12 +1281,14 @@ main(int argc, char **argv)
 	struct dns_target *t;
 	struct ipme me = IPME_INIT;
 	unsigned long prefme;
+	enum session_end ended = SESSION_GREETING;
 	int n, nullmx = 0, greeted = 0, i;
 
 	iobuf_init(&rm.out, 1, out_space, sizeof(out_space), -1);
 	rm.smtpfd = -1;
 	memcpy(rm.partner_text, "?", 2);
 	bytes_init(&rm.text, SMTPREPLY_TEXT_MAX + 1);
+	bytes_init(&rm.tlsfail, SMTPREPLY_TEXT_MAX + 2048);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 4)
@@ -892,7 +1304,9 @@ main(int argc, char **argv)
 		temp("ZSystem resources temporarily unavailable. (#4.3.0)\n");
 
 	t = calloc(DNS_TARGET_MAX, sizeof(*t));
-	if (t == NULL)
+	mxhosts = calloc(DNS_RR_MAX, sizeof(*mxhosts));
+	target_mx = calloc(DNS_TARGET_MAX, sizeof(*target_mx));
+	if (t == NULL || mxhosts == NULL || target_mx == NULL)
 		temp_nomem();
 	if (rm.relayed) {
 		struct dns_addr *a = calloc(DNS_TARGET_MAX, sizeof(*a));
@@ -902,10 +1316,11 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			t[i].pref = 0;
 			t[i].addr = a[i];
+			target_mx[i] = -1;
 		}
 		free(a);
 	} else
-		n = dns_mxip(rm.host, (unsigned long)time(NULL) +
+		n = targets_find(rm.host, (unsigned long)time(NULL) +
 			((unsigned long)getpid() << 16), t, DNS_TARGET_MAX,
 		    &nullmx);
 	if (n < 0 && errno == ENOENT) {
@@ -963,9 +1378,16 @@ main(int argc, char **argv)
 			    time(NULL));
 		rm.partner = t[i].addr;
 		dns_addr_format(&rm.partner, rm.partner_text);
-		smtp_session(); /* returns only after a bad greeting */
+		target_name(target_mx[i], rm.tlsname);
+		/* returns only after a bad greeting or a TLS failure */
+		ended = smtp_session();
 		greeted = 1;
 		quit_fast();
+	}
+	if (greeted && ended == SESSION_TLS) {
+		out("Z");
+		out_bytes(rm.tlsfail.s, rm.tlsfail.len);
+		out_end_exit();
 	}
 	if (greeted)
 		quit("ZConnected to ", " but greeting failed");
