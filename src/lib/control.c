@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -175,6 +176,26 @@ control_readint(unsigned long *out, const char *path)
 done:
 	bytes_free(&line);
 	return r;
+}
+
+int
+control_readdatabytes(unsigned long *out)
+{
+	unsigned long long u;
+	const char *v;
+
+	*out = 0;
+	if (control_readint(out, "control/databytes") == -1) {
+		*out = 0;
+		return -1;
+	}
+	v = getenv("DATABYTES");
+	if (v != NULL) {
+		if (scan_ulong(v, &u) == 0)
+			u = errno == ERANGE ? ULLONG_MAX : 0;
+		*out = u > ULONG_MAX - 1 ? ULONG_MAX - 1 : (unsigned long)u;
+	}
+	return 0;
 }
 
 /*

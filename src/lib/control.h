@@ -85,6 +85,18 @@ int control_readline_me(struct bytes *out, const char *path,
 int control_readint(unsigned long *out, const char *path);
 
 /*
+ * control_readdatabytes - the message size limit of a server that takes
+ * mail from the network (qmail-smtpd, qmail-qmtpd), by qmail-smtpd's
+ * rule: control/databytes as control_readint reads it (0, no limit,
+ * when absent), replaced by the environment variable DATABYTES when it
+ * is set.  A DATABYTES that does not start with a digit counts as 0, one
+ * too large counts as the largest; the result is at most ULONG_MAX - 1,
+ * so one more byte than the limit can always be counted.  Returns 0
+ * with *out set, or -1 as control_readint (*out then 0).
+ */
+int control_readdatabytes(unsigned long *out);
+
+/*
  * control_readlines - a list file (locals, rcpthosts, smtproutes,
  * virtualdomains, badmailfrom, ...) replaces the contents of out: every
  * line, trailing whitespace stripped, followed by a NUL byte; empty

@@ -319,6 +319,21 @@ dns_mx_order(struct dns_rr *mx, size_t n, unsigned long random)
 	}
 }
 
+/* dns_target_set - fill t with pref, addr and the name host (or "") */
+static void
+dns_target_set(struct dns_target *t, unsigned int pref,
+    const struct dns_addr *addr, const char *host)
+{
+	size_t len = strlen(host);
+
+	t->pref = pref;
+	t->addr = *addr;
+	if (len >= sizeof(t->host))
+		len = 0;
+	memcpy(t->host, host, len);
+	t->host[len] = '\0';
+}
+
 /* dns_targets_add - the addresses of one host, with pref, onto out */
 static int
 dns_targets_add(const char *host, unsigned int pref, struct dns_target *out,
@@ -331,8 +346,7 @@ dns_targets_add(const char *host, unsigned int pref, struct dns_target *out,
 	if (r < 0)
 		return -1;
 	for (i = 0; i < r && *n < max; i++) {
-		out[*n].pref = pref;
-		out[*n].addr = addrs[i];
+		dns_target_set(&out[*n], pref, &addrs[i], host);
 		(*n)++;
 	}
 	return 0;
@@ -351,8 +365,7 @@ dns_mxip(const char *name, unsigned long random, struct dns_target *out,
 	if (dns_addr_parse(name, &lit) == 0) {
 		if (max == 0)
 			return 0;
-		out[0].pref = 0;
-		out[0].addr = lit;
+		dns_target_set(&out[0], 0, &lit, name);
 		return 1;
 	}
 	mx = calloc(DNS_RR_MAX, sizeof(*mx));

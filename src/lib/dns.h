@@ -56,10 +56,16 @@ struct dns_rr {
 	char name[DNS_NAME_MAX];  /* MX exchange, CNAME or PTR target */
 };
 
-/* One address to try, with the preference of the MX it belongs to. */
+/*
+ * One address to try, with the preference and the name of the host it
+ * belongs to: the MX host, or the name looked up itself when it has no
+ * MX record or is an address ("" when that name is DNS_NAME_MAX bytes or
+ * longer).  qmail-remote needs the host name for TLS.
+ */
 struct dns_target {
 	unsigned int pref;
 	struct dns_addr addr;
+	char host[DNS_NAME_MAX];
 };
 
 /*
@@ -94,7 +100,8 @@ int dns_ip(const char *name, int want4, int want6, struct dns_addr *out,
  * records sorted by preference, MXes of equal preference shuffled with
  * the seed random, each MX host's addresses (dns_ip) in turn; with no MX
  * record, the addresses of name itself with preference 0.  A domain
- * literal "[1.2.3.4]" or "[IPv6:...]" gives that address.  *nullmx is
+ * literal "[1.2.3.4]" or "[IPv6:...]" gives that address.  Each target
+ * names its host (struct dns_target).  *nullmx is
  * set to 1 for a "null MX" (RFC 7505: the domain accepts no mail), and
  * 0 is returned.  MX hosts whose lookup failed temporarily are skipped;
  * if that leaves nothing, -1 EAGAIN.  Returns the count (0: no mail

@@ -156,15 +156,17 @@ netstring_read_length(struct iobuf *in, size_t limit, size_t *len,
 	return 0;
 }
 
-int
-netstring_read_data(struct iobuf *in, size_t n, struct bytes *out)
+/*
+ * netstring_take - consume exactly n bytes of in, appending them to out
+ * unless out is NULL.  0, or -1 (ENODATA at end of input, iobuf's errno,
+ * out's errno).
+ */
+static int
+netstring_take(struct iobuf *in, size_t n, struct bytes *out)
 {
 	ssize_t got;
 	size_t avail;
 
-	bytes_truncate(out, 0);
-	if (bytes_reserve(out, n) == -1)
-		return -1;
 	while (n > 0) {
 		got = iobuf_fill(in);
 		if (got <= 0) {
@@ -173,7 +175,8 @@ netstring_read_data(struct iobuf *in, size_t n, struct bytes *out)
 			return -1;
 		}
 		avail = (size_t)got < n ? (size_t)got : n;
-		if (bytes_append(out, iobuf_peek(in), avail) == -1)
+		if (out != NULL &&
+		    bytes_append(out, iobuf_peek(in), avail) == -1)
 			return -1; /* not reached after the reserve */
 		iobuf_skip(in, avail);
 		n -= avail;
@@ -182,23 +185,18 @@ netstring_read_data(struct iobuf *in, size_t n, struct bytes *out)
 }
 
 int
+netstring_read_data(struct iobuf *in, size_t n, struct bytes *out)
+{
+	bytes_truncate(out, 0);
+	if (bytes_reserve(out, n) == -1)
+		return -1;
+	return netstring_take(in, n, out);
+}
+
+int
 netstring_skip(struct iobuf *in, size_t n)
 {
-	ssize_t got;
-	size_t avail;
-
-	while (n > 0) {
-		got = iobuf_fill(in);
-		if (got <= 0) {
-			if (got == 0)
-				errno = ENODATA;
-			return -1;
-		}
-		avail = (size_t)got < n ? (size_t)got : n;
-		iobuf_skip(in, avail);
-		n -= avail;
-	}
-	return 0;
+	return netstring_take(in, n, NULL);
 }
 
 int

@@ -1,6 +1,7 @@
 /*
  * received.c - qmail's Received header field, see received.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -70,4 +71,24 @@ received_append(struct bytes *out, const char *protocol, const char *local,
 fail:
 	bytes_truncate(out, old);
 	return -1;
+}
+
+/* env_or - the environment variable name, or def when it is not set */
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? v : def;
+}
+
+void
+received_peer_getenv(struct received_peer *p)
+{
+	p->remoteip = env_or("TCPREMOTEIP", "unknown");
+	p->remotehost = env_or("TCPREMOTEHOST", "unknown");
+	p->remoteinfo = getenv("TCPREMOTEINFO");
+	p->local = getenv("TCPLOCALHOST");
+	if (p->local == NULL)
+		p->local = env_or("TCPLOCALIP", "unknown");
 }

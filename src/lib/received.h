@@ -39,4 +39,19 @@ int received_append(struct bytes *out, const char *protocol,
     const char *local, const char *remoteip, const char *remotehost,
     const char *remoteinfo, const char *helo, time_t now);
 
+/* The two ends of a connection as tcpserver describes them. */
+struct received_peer {
+	const char *remoteip;	/* TCPREMOTEIP, else "unknown" */
+	const char *remotehost;	/* TCPREMOTEHOST, else "unknown" */
+	const char *remoteinfo;	/* TCPREMOTEINFO, else NULL */
+	const char *local;	/* TCPLOCALHOST, else TCPLOCALIP, else "unknown" */
+};
+
+/*
+ * received_peer_getenv - fill *p from the environment tcpserver (or
+ * tcp-env) leaves, as the comments of struct received_peer say, for
+ * received_append.  The strings are the environment's (not copied).
+ */
+void received_peer_getenv(struct received_peer *p);
+
 #endif

@@ -163,25 +163,16 @@ qmqpd_address(struct qmqpd *s)
 	return memchr(s->addr.s, '\0', s->addr.len) == NULL;
 }
 
-static const char *
-env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-	return v != NULL ? v : def;
-}
-
 /* qmqpd_received - qmail-qmqpd's Received field, from the TCP* variables */
 static void
 qmqpd_received(struct qmqpd *s)
 {
 	struct bytes b = BYTES_INIT(65536);
-	const char *local = getenv("TCPLOCALHOST");
+	struct received_peer peer;
 
-	if (local == NULL)
-		local = env_or("TCPLOCALIP", "unknown");
-	if (received_append(&b, "QMQP", local, env_or("TCPREMOTEIP", "unknown"),
-		env_or("TCPREMOTEHOST", "unknown"), getenv("TCPREMOTEINFO"),
-		NULL, time(NULL)) == -1)
+	received_peer_getenv(&peer);
+	if (received_append(&b, "QMQP", peer.local, peer.remoteip,
+		peer.remotehost, peer.remoteinfo, NULL, time(NULL)) == -1)
 		_exit(QMQPD_EXIT_RESOURCES);
 	qqueue_put(&s->qq, b.s, b.len);
 	bytes_free(&b);

@@ -95,10 +95,7 @@ struct qmtpd {
 	const char *relayclient; /* NULL: not a relay client */
 	size_t relayclientlen;
 	unsigned long databytes; /* 0: no limit */
-	const char *remoteip;
-	const char *remotehost;
-	const char *remoteinfo;
-	const char *local;
+	struct received_peer peer; /* from the TCP* variables */
 
 	/* the package */
 	struct qqueue qq;
@@ -279,8 +276,8 @@ qmtpd_received(struct qmtpd *s)
 {
 	struct bytes b = BYTES_INIT(65536);
 
-	if (received_append(&b, "QMTP", s->local, s->remoteip, s->remotehost,
-		s->remoteinfo, NULL, time(NULL)) == -1)
+	if (received_append(&b, "QMTP", s->peer.local, s->peer.remoteip, s->peer.remotehost,
+		s->peer.remoteinfo, NULL, time(NULL)) == -1)
 		qmtpd_exit(QMTPD_EXIT_RESOURCES);
 	qqueue_put(&s->qq, b.s, b.len);
 	bytes_free(&b);
@@ -429,41 +426,18 @@ qmtpd_package(struct qmtpd *s)
 	bytes_free(&ok);
 }
 
-static const char *
-env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-	return v != NULL ? v : def;
-}
-
 static void
 qmtpd_config(struct qmtpd *s)
 {
-	unsigned long long u;
-	const char *v;
-
 	if (chdir(conf_qmail_home) == -1)
 		qmtpd_exit(QMTPD_EXIT_RESOURCES);
 	if (rcpthosts_load(&s->rcpthosts) == -1)
 		qmtpd_exit(QMTPD_EXIT_RESOURCES);
 	s->relayclient = getenv("RELAYCLIENT");
 	s->relayclientlen = s->relayclient != NULL ? strlen(s->relayclient) : 0;
-	s->databytes = 0;
-	if (control_readint(&s->databytes, "control/databytes") == -1)
+	if (control_readdatabytes(&s->databytes) == -1)
 		qmtpd_exit(QMTPD_EXIT_RESOURCES);
-	v = getenv("DATABYTES");
-	if (v != NULL) {
-		if (scan_ulong(v, &u) == 0)
-			u = errno == ERANGE ? (unsigned long long)-1 : 0;
-		s->databytes = u > (unsigned long)-1 - 1 ? (unsigned long)-1 - 1
-							  : (unsigned long)u;
-	}
-	s->remoteip = env_or("TCPREMOTEIP", "unknown");
-	s->remotehost = env_or("TCPREMOTEHOST", "unknown");
-	s->remoteinfo = getenv("TCPREMOTEINFO");
-	s->local = getenv("TCPLOCALHOST");
-	if (s->local == NULL)
-		s->local = env_or("TCPLOCALIP", "unknown");
+	received_peer_getenv(&s->peer);
 }
 
 int

@@ -38,8 +38,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +57,7 @@
 #include "fmt.h"
 #include "iobuf.h"
 #include "ipme.h"
+#include "netconn.h"
 #include "proc.h"
 #include "quote.h"
 #include "smtpreply.h"
@@ -922,160 +921,41 @@ smtp_session(void)
 
 /*
  * connect_timeout - a connected socket to a:port, or -1 with errno
- * (ETIMEDOUT after timeoutconnect seconds).
+ * (ETIMEDOUT after timeoutconnect seconds).  The socket has TCP_NODELAY
+ * (netconn.h): everything goes out through a buffer, flushed when a
+ * reply is due, and without it the last piece of a message would wait
+ * for the peer's delayed ACK of the piece before (40 ms on Linux).
  */
 static int
 connect_timeout(const struct dns_addr *a)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	struct pollfd pfd;
-	int fd, r, err;
-	socklen_t errlen = sizeof(err);
-	const int one = 1;
+	int fd, e;
 
-	memset(&ss, 0, sizeof(ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((unsigned short)rm.port);
-		memcpy(&s6->sin6_addr, a->ip, 16);
-		sslen = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((unsigned short)rm.port);
-		memcpy(&s4->sin_addr, a->ip, 4);
-		sslen = sizeof(*s4);
-	}
-	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	fd = netconn_socket(a->family);
+	if (fd == -1)
 		return -1;
-	/*
-	 * Everything goes out through a buffer, flushed when a reply is
-	 * due: without TCP_NODELAY the last piece of a message would wait
-	 * for the peer's delayed ACK of the piece before (40 ms on Linux).
-	 */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&ss, sslen) == 0)
-		return fd;
-	if (errno != EINPROGRESS)
-		goto fail;
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	do
-		r = poll(&pfd, 1, (int)(rm.timeoutconnect * 1000));
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		goto fail;
-	if (r == 0) {
-		errno = ETIMEDOUT;
-		goto fail;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
-		goto fail;
-	if (err != 0) {
-		errno = err;
-		goto fail;
+	if (netconn_connect(fd, a->family, a->ip, (unsigned int)rm.port,
+		(int)(rm.timeoutconnect * 1000)) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
 	}
 	return fd;
-fail:
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
 }
 
 /* --- finding the servers --------------------------------------------- */
 
-/* The MX hosts of this delivery (names), and for each address found the
- * index of its MX host, or -1 for rm.host itself. */
-static struct dns_rr *mxhosts;
-static int *target_mx;
-
-/* targets_add - the addresses of host (MX index who), with pref */
-static int
-targets_add(const char *host, unsigned int pref, int who,
-    struct dns_target *out, size_t *n, size_t max)
-{
-	struct dns_addr addrs[DNS_RR_MAX];
-	int r, i;
-
-	r = dns_ip(host, 1, 1, addrs, DNS_RR_MAX);
-	if (r < 0)
-		return -1;
-	for (i = 0; i < r && *n < max; i++) {
-		out[*n].pref = pref;
-		out[*n].addr = addrs[i];
-		target_mx[*n] = who;
-		(*n)++;
-	}
-	return 0;
-}
-
 /*
- * targets_find - dns_mxip(3) step by step, keeping the name of the MX
- * host each address belongs to (in target_mx), which TLS needs: the
- * same answers, in the same order, for the same random.
- */
-static int
-targets_find(const char *name, unsigned long random, struct dns_target *out,
-    size_t max, int *nullmx)
-{
-	struct dns_addr lit;
-	size_t n = 0;
-	int r, i, k = 0, soft = 0;
-
-	*nullmx = 0;
-	if (dns_addr_parse(name, &lit) == 0) {
-		out[0].pref = 0;
-		out[0].addr = lit;
-		target_mx[0] = -1;
-		return 1;
-	}
-	r = dns_lookup(name, DNS_T_MX, mxhosts, DNS_RR_MAX);
-	if (r < 0 && errno != ENOENT)
-		return -1;
-	for (i = 0; i < r; i++)
-		if (mxhosts[i].type == DNS_T_MX)
-			mxhosts[k++] = mxhosts[i];
-	if (r > 0)
-		r = k;
-	/* RFC 7505: one MX whose exchange is the root means "no mail" */
-	if (r == 1 && (mxhosts[0].name[0] == '\0' ||
-	    strcmp(mxhosts[0].name, ".") == 0)) {
-		*nullmx = 1;
-		return 0;
-	}
-	if (r <= 0)
-		return targets_add(name, 0, -1, out, &n, max) < 0 ? -1 : (int)n;
-	for (i = k = 0; i < r; i++)
-		if (mxhosts[i].name[0] != '\0' &&
-		    strcmp(mxhosts[i].name, ".") != 0)
-			mxhosts[k++] = mxhosts[i];
-	dns_mx_order(mxhosts, (size_t)k, random);
-	for (i = 0; i < k && n < max; i++)
-		if (targets_add(mxhosts[i].name, mxhosts[i].pref, i, out, &n,
-			max) < 0 && errno != ENOENT)
-			soft = errno;
-	if (n == 0 && soft) {
-		errno = soft;
-		return -1;
-	}
-	return (int)n;
-}
-
-/*
- * target_name - the name TLS uses for a target of MX index who: the MX
- * host, or the relay or host itself; an address in text for an address
- * (literal or bare).  Lower case, without a final dot.  "" when the name
+ * target_name - the name TLS uses for the target host s (struct
+ * dns_target's host: the MX host, or the host itself), or for the relay;
+ * an address in text for an address (literal or bare).  Lower case, without a final dot.  "" when the name
  * holds anything but letters, digits, '.', '-', '_' (so it can never
  * climb out of control/tlshosts), starts with '.', or is too long.
  */
 static void
-target_name(int who, char *name)
+target_name(const char *s, char *name)
 {
-	const char *s = who >= 0 ? mxhosts[who].name : rm.host;
 	struct dns_addr a;
 	size_t len, i;
 
@@ -1304,9 +1184,7 @@ main(int argc, char **argv)
 		temp("ZSystem resources temporarily unavailable. (#4.3.0)\n");
 
 	t = calloc(DNS_TARGET_MAX, sizeof(*t));
-	mxhosts = calloc(DNS_RR_MAX, sizeof(*mxhosts));
-	target_mx = calloc(DNS_TARGET_MAX, sizeof(*target_mx));
-	if (t == NULL || mxhosts == NULL || target_mx == NULL)
+	if (t == NULL)
 		temp_nomem();
 	if (rm.relayed) {
 		struct dns_addr *a = calloc(DNS_TARGET_MAX, sizeof(*a));
@@ -1316,11 +1194,10 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			t[i].pref = 0;
 			t[i].addr = a[i];
-			target_mx[i] = -1;
 		}
 		free(a);
 	} else
-		n = targets_find(rm.host, (unsigned long)time(NULL) +
+		n = dns_mxip(rm.host, (unsigned long)time(NULL) +
 			((unsigned long)getpid() << 16), t, DNS_TARGET_MAX,
 		    &nullmx);
 	if (n < 0 && errno == ENOENT) {
@@ -1378,7 +1255,7 @@ main(int argc, char **argv)
 			    time(NULL));
 		rm.partner = t[i].addr;
 		dns_addr_format(&rm.partner, rm.partner_text);
-		target_name(target_mx[i], rm.tlsname);
+		target_name(rm.relayed ? rm.host : t[i].host, rm.tlsname);
 		/* returns only after a bad greeting or a TLS failure */
 		ended = smtp_session();
 		greeted = 1;

@@ -168,10 +168,7 @@ struct smtpd {
 	struct domainmap badmailfrom;
 	int badmailfrom_ok;
 	const char *relayclient; /* NULL: not a relay client */
-	const char *remoteip;
-	const char *remotehost;
-	const char *remoteinfo; /* NULL if unknown */
-	const char *localhost;
+	struct received_peer peer; /* from the TCP* variables */
 	struct ipme ipme; /* local addresses, read at first need */
 	int ipme_read;
 	int rcptcheck;          /* control/rcptcheck: validate recipients */
@@ -561,12 +558,12 @@ received_put(struct smtpd *s)
 	    bytes_cstr(&proto) == NULL)
 		smtp_die_bytes(s);
 	/* every part is bounded by its own length: no part is cut short */
-	limit = 128 + DATE822_MAX + strlen(s->remotehost) + s->helo.len +
-	    strlen(s->remoteip) + strlen(s->localhost) +
-	    (s->remoteinfo != NULL ? strlen(s->remoteinfo) : 0) + proto.len;
+	limit = 128 + DATE822_MAX + strlen(s->peer.remotehost) + s->helo.len +
+	    strlen(s->peer.remoteip) + strlen(s->peer.local) +
+	    (s->peer.remoteinfo != NULL ? strlen(s->peer.remoteinfo) : 0) + proto.len;
 	bytes_init(&b, limit);
-	if (received_append(&b, proto.s, s->localhost, s->remoteip,
-		s->remotehost, s->remoteinfo,
+	if (received_append(&b, proto.s, s->peer.local, s->peer.remoteip,
+		s->peer.remotehost, s->peer.remoteinfo,
 		s->helo_differs ? s->helo.s : NULL, time(NULL)) == -1)
 		smtp_die_bytes(s);
 	qqueue_put(&s->qq, b.s, b.len);
@@ -636,7 +633,7 @@ helo_remember(struct smtpd *s, const char *arg)
 {
 	if (bytes_copy_str(&s->helo, arg) == -1 || bytes_cstr(&s->helo) == NULL)
 		smtp_die_bytes(s);
-	s->helo_differs = strcasecmp(arg, s->remotehost) != 0;
+	s->helo_differs = strcasecmp(arg, s->peer.remotehost) != 0;
 	session_reset(s);
 }
 
@@ -1097,7 +1094,7 @@ auth_finish(struct smtpd *s, const char *user, size_t ulen, const char *pass,
 	r = auth_check(s, user, ulen, pass, plen);
 	if (logsafe_append(&who, user, ulen) == -1 ||
 	    bytes_append_str(&who, " from ") == -1 ||
-	    logsafe_append(&who, s->remoteip, strlen(s->remoteip)) == -1 ||
+	    logsafe_append(&who, s->peer.remoteip, strlen(s->peer.remoteip)) == -1 ||
 	    bytes_cstr(&who) == NULL)
 		smtp_die_bytes(s);
 	switch (r) {
@@ -1262,13 +1259,6 @@ smtp_dispatch(struct smtpd *s)
 
 /* --- start-up ----------------------------------------------------------- */
 
-static const char *
-env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-	return v != NULL ? v : def;
-}
-
 /* config_list - read a list file into a map; returns 1, 0 if absent */
 static int
 config_list(struct smtpd *s, struct domainmap *m, const char *path)
@@ -1291,8 +1281,6 @@ config_read(struct smtpd *s)
 	struct bytes me = BYTES_INIT(CONTROL_LINE_BYTES);
 	unsigned long timeout = SMTP_TIMEOUT_DEFAULT;
 	unsigned long u_rcptcheck = 0;
-	unsigned long long u;
-	const char *v;
 	int r, have_me;
 
 	if (chdir(conf_qmail_home) == -1)
@@ -1338,15 +1326,8 @@ config_read(struct smtpd *s)
 		smtp_die(s, REPLY_CONTROL);
 	if (timeout == 0 || timeout > 86400UL * 365)
 		timeout = SMTP_TIMEOUT_DEFAULT;
-	if (control_readint(&s->databytes, "control/databytes") == -1)
+	if (control_readdatabytes(&s->databytes) == -1)
 		smtp_die(s, REPLY_CONTROL);
-	v = getenv("DATABYTES");
-	if (v != NULL) {
-		if (scan_ulong(v, &u) == 0)
-			u = errno == ERANGE ? (unsigned long long)-1 : 0;
-		s->databytes = u > (unsigned long)-1 - 1 ? (unsigned long)-1 - 1
-							  : (unsigned long)u;
-	}
 	s->maxrcpt = SMTP_MAXRCPT_DEFAULT;
 	if (control_readint(&s->maxrcpt, "control/maxrcpt") == -1)
 		smtp_die(s, REPLY_CONTROL);
@@ -1362,12 +1343,7 @@ config_read(struct smtpd *s)
 	    config_list(s, &s->badmailfrom, "control/badmailfrom");
 
 	s->relayclient = getenv("RELAYCLIENT");
-	s->remoteip = env_or("TCPREMOTEIP", "unknown");
-	s->remotehost = env_or("TCPREMOTEHOST", "unknown");
-	s->remoteinfo = getenv("TCPREMOTEINFO");
-	s->localhost = getenv("TCPLOCALHOST");
-	if (s->localhost == NULL)
-		s->localhost = env_or("TCPLOCALIP", "unknown");
+	received_peer_getenv(&s->peer);
 
 	s->timeout = timeout;
 	iobuf_init(&s->in, 0, s->inspace, sizeof(s->inspace),
@@ -1428,7 +1404,7 @@ main(int argc, char **argv)
 	s->auth_required = getenv("SMTPAUTH_REQUIRED") != NULL;
 	bytes_init(&s->authuser, SMTP_AUTH_MAX + 1);
 	session_limits(s);
-	if (bytes_copy_str(&s->helo, s->remotehost) == -1 ||
+	if (bytes_copy_str(&s->helo, s->peer.remotehost) == -1 ||
 	    bytes_cstr(&s->helo) == NULL)
 		smtp_die_bytes(s);
 	s->helo_differs = 0;

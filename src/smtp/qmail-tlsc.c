@@ -31,19 +31,17 @@
  *
  * This is the only program on the sending side that links OpenSSL
  * (DESIGN.md section 6): qmail-remote runs it only after a server has
- * said 220 to STARTTLS.  Memory is bounded: one buffer of TLSC_BUF
- * bytes per direction.
+ * said 220 to STARTTLS.  Memory is bounded: one buffer of TLSRELAY_BUF
+ * bytes per direction (the relay is tlsrelay.h's).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -55,14 +53,13 @@
 #include "fmt.h"
 #include "proc.h"
 #include "sig.h"
+#include "tlsrelay.h"
 
 #define FD_PLAIN_IN 0
 #define FD_PLAIN_OUT 1
 #define FD_NET_IN 6
 #define FD_NET_OUT 7
 
-/* One relay buffer per direction. */
-#define TLSC_BUF 16384
 /* Longest reason on a "-" status line. */
 #define TLSC_REASON_MAX 200
 /* Longest host name taken (a DNS name has at most 253 characters). */
@@ -71,19 +68,7 @@
 #define TLSC_TIMEOUT_DEFAULT 1200UL
 #define TLSC_TIMEOUT_MAX 86400UL
 
-struct relay {
-	SSL *ssl;
-	char up[TLSC_BUF];	/* from descriptor 0, for the server */
-	size_t uplen;
-	char down[TLSC_BUF];	/* from the server, for descriptor 1 */
-	size_t downlen;
-	int plain_eof;		/* descriptor 0 has ended */
-	int plain_dead;		/* descriptor 1 takes nothing more */
-	int net_eof;		/* the server will send nothing more */
-	int net_dead;		/* the connection broke */
-};
-
-static struct relay relay;
+static struct tlsrelay relay;
 
 /* --- the status line ------------------------------------------------ */
 
@@ -147,16 +132,7 @@ usage(void)
 static const char *
 tls_reason(int sslerr)
 {
-	unsigned long e = ERR_peek_last_error();
-	const char *r;
-
-	if (e != 0) {
-		r = ERR_reason_error_string(e);
-		return r != NULL ? r : "unknown TLS error";
-	}
-	if (sslerr == SSL_ERROR_SYSCALL && errno != 0)
-		return strerror(errno);
-	return "connection closed by the server";
+	return tlsrelay_reason(sslerr, "connection closed by the server");
 }
 
 /* --- setting up ----------------------------------------------------- */
@@ -190,17 +166,9 @@ ctx_make(const char *cafile)
 	SSL_CTX *ctx;
 	int fd;
 
-	ctx = SSL_CTX_new(TLS_client_method());
+	ctx = tlsrelay_context_new(TLS_client_method());
 	if (ctx == NULL)
 		failx(EXIT_TEMP, "unable to set up TLS", tls_reason(0));
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
-		failx(EXIT_TEMP, "unable to set up TLS", tls_reason(0));
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
-	    SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (cafile == NULL) {
 		/* nothing is verified, so a key size OpenSSL would call
 		 * weak still beats plain text */
@@ -246,201 +214,24 @@ ssl_make(SSL_CTX *ctx, const char *host, int verify)
 	return ssl;
 }
 
-/* millis_until - milliseconds from now until deadline (at least 0) */
-static int
-millis_until(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms < 0)
-		return 0;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
 /* handshake - the client handshake within seconds, or failx */
 static void
 handshake(SSL *ssl, unsigned long seconds)
 {
-	struct timespec deadline;
-	struct pollfd p;
 	long vr;
-	int r, e, ms;
+	int e;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)seconds;
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		r = SSL_connect(ssl);
-		if (r == 1)
-			break;
-		e = SSL_get_error(ssl, r);
-		if (e == SSL_ERROR_WANT_READ) {
-			p.fd = FD_NET_IN;
-			p.events = POLLIN;
-		} else if (e == SSL_ERROR_WANT_WRITE) {
-			p.fd = FD_NET_OUT;
-			p.events = POLLOUT;
-		} else {
-			vr = SSL_get_verify_result(ssl);
-			if (vr != X509_V_OK)
-				failx(EXIT_TEMP, "certificate verification "
-				    "failed", X509_verify_cert_error_string(vr));
-			failx(EXIT_TEMP, "TLS handshake failed", tls_reason(e));
-		}
-		ms = millis_until(&deadline);
-		if (ms == 0)
-			failx(EXIT_TEMP, "TLS handshake failed", "timed out");
-		r = poll(&p, 1, ms);
-		if (r == -1 && errno != EINTR)
-			failx(EXIT_TEMP, "unable to poll", strerror(errno));
-	}
-}
-
-/* --- the relay ------------------------------------------------------ */
-
-/* want - note that the TLS connection waits for read or write */
-static void
-want(int sslerr, short *net)
-{
-	if (sslerr == SSL_ERROR_WANT_READ)
-		*net |= POLLIN;
-	else if (sslerr == SSL_ERROR_WANT_WRITE)
-		*net |= POLLOUT;
-}
-
-/* plain_to_server - one read from descriptor 0, one SSL_write */
-static int
-plain_to_server(struct relay *r, short *net, short *in)
-{
-	int moved = 0, n, e;
-	ssize_t got;
-
-	if (!r->plain_eof && r->uplen < sizeof(r->up)) {
-		got = read(FD_PLAIN_IN, r->up + r->uplen,
-		    sizeof(r->up) - r->uplen);
-		if (got > 0) {
-			r->uplen += (size_t)got;
-			moved = 1;
-		} else if (got == -1 && (errno == EAGAIN || errno == EINTR)) {
-			*in |= POLLIN;
-		} else {
-			r->plain_eof = 1;
-			moved = 1;
-		}
-	}
-	if (r->uplen > 0 && !r->net_dead) {
-		ERR_clear_error();
-		n = SSL_write(r->ssl, r->up, (int)r->uplen);
-		if (n > 0) {
-			memmove(r->up, r->up + n, r->uplen - (size_t)n);
-			r->uplen -= (size_t)n;
-			moved = 1;
-		} else {
-			e = SSL_get_error(r->ssl, n);
-			if (e == SSL_ERROR_WANT_READ ||
-			    e == SSL_ERROR_WANT_WRITE) {
-				want(e, net);
-			} else {
-				r->net_dead = r->net_eof = 1;
-				r->uplen = 0;
-				moved = 1;
-			}
-		}
-	}
-	return moved;
-}
-
-/* server_to_plain - one SSL_read, one write to descriptor 1 */
-static int
-server_to_plain(struct relay *r, short *net, short *out)
-{
-	int moved = 0, n, e;
-	ssize_t w;
-
-	if (!r->net_eof && r->downlen < sizeof(r->down)) {
-		ERR_clear_error();
-		n = SSL_read(r->ssl, r->down + r->downlen,
-		    (int)(sizeof(r->down) - r->downlen));
-		if (n > 0) {
-			r->downlen += (size_t)n;
-			moved = 1;
-		} else {
-			e = SSL_get_error(r->ssl, n);
-			if (e == SSL_ERROR_WANT_READ ||
-			    e == SSL_ERROR_WANT_WRITE) {
-				want(e, net);
-			} else if (e == SSL_ERROR_ZERO_RETURN) {
-				r->net_eof = 1;
-				moved = 1;
-			} else {
-				r->net_eof = r->net_dead = 1;
-				moved = 1;
-			}
-		}
-	}
-	if (r->downlen > 0 && !r->plain_dead) {
-		w = write(FD_PLAIN_OUT, r->down, r->downlen);
-		if (w > 0) {
-			memmove(r->down, r->down + w, r->downlen - (size_t)w);
-			r->downlen -= (size_t)w;
-			moved = 1;
-		} else if (w == -1 && (errno == EAGAIN || errno == EINTR)) {
-			*out |= POLLOUT;
-		} else {
-			r->plain_dead = 1;
-			r->downlen = 0;
-			moved = 1;
-		}
-	}
-	return moved;
-}
-
-/*
- * relay_run - move bytes both ways until descriptor 0 has ended and all
- * of it is sent, the server has closed and all it said is passed on,
- * descriptor 1 fails, or nothing moves for idle_ms.  Returns 0 when it
- * ended normally, -1 when the connection broke or stalled.
- */
-static int
-relay_run(struct relay *r, int idle_ms)
-{
-	struct pollfd p[4];
-	short net, in, out;
-	int moved, n;
-
-	for (;;) {
-		net = in = out = 0;
-		moved = plain_to_server(r, &net, &in);
-		moved |= server_to_plain(r, &net, &out);
-		if (r->plain_eof && r->uplen == 0)
-			return r->net_dead ? -1 : 0;
-		if (r->net_eof && r->downlen == 0)
-			return r->net_dead ? -1 : 0;
-		if (r->plain_dead)
-			return 0;
-		if (moved)
-			continue;
-		p[0].fd = (net & POLLIN) ? FD_NET_IN : -1;
-		p[0].events = POLLIN;
-		p[1].fd = (net & POLLOUT) ? FD_NET_OUT : -1;
-		p[1].events = POLLOUT;
-		p[2].fd = in ? FD_PLAIN_IN : -1;
-		p[2].events = POLLIN;
-		p[3].fd = out ? FD_PLAIN_OUT : -1;
-		p[3].events = POLLOUT;
-		n = poll(p, 4, idle_ms);
-		if (n == -1 && errno != EINTR)
-			fatal(EXIT_TEMP, "unable to poll");
-		if (n == 0) {
-			log_warnx("connection idle for too long: closing it");
-			return -1;
-		}
-	}
+	if (tlsrelay_handshake(ssl, FD_NET_IN, FD_NET_OUT, seconds, &e) == 0)
+		return;
+	if (e == 0 && errno == ETIMEDOUT)
+		failx(EXIT_TEMP, "TLS handshake failed", "timed out");
+	if (e == 0)
+		failx(EXIT_TEMP, "unable to poll", strerror(errno));
+	vr = SSL_get_verify_result(ssl);
+	if (vr != X509_V_OK)
+		failx(EXIT_TEMP, "certificate verification failed",
+		    X509_verify_cert_error_string(vr));
+	failx(EXIT_TEMP, "TLS handshake failed", tls_reason(e));
 }
 
 /* nonblock - make the four descriptors non-blocking, or failx */
@@ -459,12 +250,12 @@ nonblock(void)
 int
 main(int argc, char **argv)
 {
-	struct relay *r = &relay;
+	struct tlsrelay *r = &relay;
 	unsigned long long t;
 	unsigned long timeout = TLSC_TIMEOUT_DEFAULT;
 	const char *cafile = NULL, *host;
 	SSL_CTX *ctx;
-	int n, rc;
+	int n, ok;
 
 	err_setprogname("qmail-tlsc");
 	sig_ignore(SIGPIPE);
@@ -499,21 +290,32 @@ main(int argc, char **argv)
 
 	ctx = ctx_make(cafile);
 	r->ssl = ssl_make(ctx, host, cafile != NULL);
+	r->net_in = FD_NET_IN;
+	r->net_out = FD_NET_OUT;
+	r->plain_in = FD_PLAIN_IN;
+	r->plain_out = FD_PLAIN_OUT;
+	r->flags = 0; /* either side ending ends the relay */
 	handshake(r->ssl, timeout);
 
 	/* the status line goes first, through the relay buffer */
-	n = snprintf(r->down, sizeof(r->down), "+%s %s\n",
+	n = snprintf(r->to_plain, sizeof(r->to_plain), "+%s %s\n",
 	    SSL_get_version(r->ssl), SSL_get_cipher_name(r->ssl));
 	if (n < 0 || (size_t)n >= 256)
 		failx(EXIT_TEMP, "unable to describe the TLS connection", NULL);
-	r->downlen = (size_t)n;
+	r->to_plain_len = (size_t)n;
 
-	rc = relay_run(r, (int)(timeout * 1000));
+	if (tlsrelay_run(r, (int)(timeout * 1000)) == -1) {
+		if (errno != ETIMEDOUT)
+			fatal(EXIT_TEMP, "unable to poll");
+		log_warnx("connection idle for too long: closing it");
+		ok = 0;
+	} else
+		ok = !r->net_dead;
 	if (!r->net_dead && !r->net_eof) {
 		ERR_clear_error();
 		(void)SSL_shutdown(r->ssl); /* close_notify, if it fits */
 	}
 	SSL_free(r->ssl);
 	SSL_CTX_free(ctx);
-	return rc == 0 ? EXIT_OK : EXIT_TEMP;
+	return ok ? EXIT_OK : EXIT_TEMP;
 }

@@ -17,19 +17,17 @@
  * in front of qmail-smtpd from the start.  -s says the session was
  * already greeted (STARTTLS): the program is told so in TLS_STARTTLS.
  *
- * Memory is bounded: two fixed buffers of TLSD_BUF bytes, one per
- * direction; when one is full, that direction waits.
+ * Memory is bounded: two fixed buffers of TLSRELAY_BUF bytes, one per
+ * direction; when one is full, that direction waits (tlsrelay.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -42,6 +40,7 @@
 #include "exitcodes.h"
 #include "proc.h"
 #include "sig.h"
+#include "tlsrelay.h"
 
 #define TLSD_CERT "control/servercert.pem"
 #define TLSD_CIPHERS "control/tlsserverciphers"
@@ -53,9 +52,6 @@
  * limit, if that is shorter). */
 #define TLSD_HANDSHAKE_MAX 60
 
-/* One relay buffer per direction. */
-#define TLSD_BUF 16384
-
 /* Environment entries qmail-tlsd sets, and so first removes. */
 static const char *const tlsd_env_names[] = {
 	"TLS", "TLS_STARTTLS", "SSL_PROTOCOL", "SSL_CIPHER",
@@ -64,20 +60,7 @@ static const char *const tlsd_env_names[] = {
 
 extern char **environ;
 
-struct relay {
-	SSL *ssl;
-	int fd;			/* our end of the socket pair */
-	char up[TLSD_BUF];	/* from the client, for the program */
-	size_t uplen;
-	char down[TLSD_BUF];	/* from the program, for the client */
-	size_t downlen;
-	int net_eof;		/* nothing more will be read from the client */
-	int net_dead;		/* the TLS connection failed: stop at once */
-	int prog_eof;		/* the program has said all it will say */
-	int up_closed;		/* the program has been given end of file */
-};
-
-static struct relay relay;
+static struct tlsrelay relay;
 static const char *remoteip = "unknown";
 
 static noreturn void
@@ -90,31 +73,7 @@ usage(void)
 static const char *
 tls_reason(int sslerr)
 {
-	unsigned long e = ERR_peek_last_error();
-	const char *r;
-
-	if (e != 0) {
-		r = ERR_reason_error_string(e);
-		return r != NULL ? r : "unknown TLS error";
-	}
-	if (sslerr == SSL_ERROR_SYSCALL && errno != 0)
-		return strerror(errno);
-	return "connection closed";
-}
-
-/* millis_until - milliseconds from now until deadline (at least 0) */
-static int
-millis_until(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms < 0)
-		return 0;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
+	return tlsrelay_reason(sslerr, "connection closed");
 }
 
 /* read_timeout - control/timeoutsmtpd in seconds (qmail-smtpd's rule) */
@@ -138,20 +97,13 @@ ctx_make(void)
 	SSL_CTX *ctx;
 	int r, fd;
 
-	ctx = SSL_CTX_new(TLS_server_method());
+	ctx = tlsrelay_context_new(TLS_server_method());
 	if (ctx == NULL)
 		fatalx(EXIT_TEMP, "unable to set up TLS: %s", tls_reason(0));
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
-		fatalx(EXIT_TEMP, "unable to set up TLS: %s", tls_reason(0));
-	/* no renegotiation (a CPU sink), no session resumption: each
-	 * connection is its own process, so there is nothing to resume */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
-	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-	    SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* the shared settings, and the server's own: its cipher order, no
+	 * TLS 1.3 tickets either */
+	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_num_tickets(ctx, 0);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_dh_auto(ctx, 1);
 
 	/* OpenSSL's reason for a missing file is "system lib": ask first */
@@ -184,37 +136,17 @@ ctx_make(void)
 static void
 handshake(SSL *ssl, unsigned long seconds)
 {
-	struct timespec deadline;
-	struct pollfd p;
-	int r, e, ms;
+	int e;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)seconds;
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		r = SSL_accept(ssl);
-		if (r == 1)
-			return;
-		e = SSL_get_error(ssl, r);
-		if (e == SSL_ERROR_WANT_READ) {
-			p.fd = 0;
-			p.events = POLLIN;
-		} else if (e == SSL_ERROR_WANT_WRITE) {
-			p.fd = 1;
-			p.events = POLLOUT;
-		} else {
-			fatalx(EXIT_TEMP, "unable to finish the TLS handshake "
-			    "with %s: %s", remoteip, tls_reason(e));
-		}
-		ms = millis_until(&deadline);
-		if (ms == 0)
-			fatalx(EXIT_TEMP, "unable to finish the TLS handshake "
-			    "with %s: timed out", remoteip);
-		r = poll(&p, 1, ms);
-		if (r == -1 && errno != EINTR)
-			fatal(EXIT_TEMP, "unable to poll");
-	}
+	if (tlsrelay_handshake(ssl, 0, 1, seconds, &e) == 0)
+		return;
+	if (e != 0)
+		fatalx(EXIT_TEMP, "unable to finish the TLS handshake with "
+		    "%s: %s", remoteip, tls_reason(e));
+	if (errno == ETIMEDOUT)
+		fatalx(EXIT_TEMP, "unable to finish the TLS handshake with "
+		    "%s: timed out", remoteip);
+	fatal(EXIT_TEMP, "unable to poll");
 }
 
 /* env_make - our environment without tlsd_env_names, plus the new ones */
@@ -255,156 +187,12 @@ env_make(SSL *ssl, int starttls)
 	return envp;
 }
 
-/* want - note that the TLS connection waits for read or write */
-static void
-want(int sslerr, short *net)
-{
-	if (sslerr == SSL_ERROR_WANT_READ)
-		*net |= POLLIN;
-	else if (sslerr == SSL_ERROR_WANT_WRITE)
-		*net |= POLLOUT;
-}
-
-/* client_to_program - one step each of SSL_read and write; 1 if moved */
-static int
-client_to_program(struct relay *r, short *net, short *prog)
-{
-	int moved = 0, n, e;
-	ssize_t w;
-
-	if (!r->net_eof && r->uplen < sizeof(r->up)) {
-		ERR_clear_error();
-		n = SSL_read(r->ssl, r->up + r->uplen,
-		    (int)(sizeof(r->up) - r->uplen));
-		if (n > 0) {
-			r->uplen += (size_t)n;
-			moved = 1;
-		} else {
-			e = SSL_get_error(r->ssl, n);
-			if (e == SSL_ERROR_WANT_READ ||
-			    e == SSL_ERROR_WANT_WRITE) {
-				want(e, net);
-			} else if (e == SSL_ERROR_ZERO_RETURN) {
-				r->net_eof = 1;
-				moved = 1;
-			} else {
-				r->net_eof = r->net_dead = 1;
-				return 1;
-			}
-		}
-	}
-	if (r->uplen > 0) {
-		w = write(r->fd, r->up, r->uplen);
-		if (w > 0) {
-			memmove(r->up, r->up + w, r->uplen - (size_t)w);
-			r->uplen -= (size_t)w;
-			moved = 1;
-		} else if (w == -1 && (errno == EAGAIN || errno == EINTR)) {
-			*prog |= POLLOUT;
-		} else {
-			/* the program stopped reading: drop what it won't
-			 * take, and take no more from the client */
-			r->uplen = 0;
-			r->net_eof = 1;
-			moved = 1;
-		}
-	}
-	if (r->net_eof && r->uplen == 0 && !r->up_closed) {
-		(void)shutdown(r->fd, SHUT_WR);
-		r->up_closed = 1;
-	}
-	return moved;
-}
-
-/* program_to_client - one step each of read and SSL_write; 1 if moved */
-static int
-program_to_client(struct relay *r, short *net, short *prog)
-{
-	int moved = 0, n, e;
-	ssize_t got;
-
-	if (!r->prog_eof && r->downlen < sizeof(r->down)) {
-		got = read(r->fd, r->down + r->downlen,
-		    sizeof(r->down) - r->downlen);
-		if (got > 0) {
-			r->downlen += (size_t)got;
-			moved = 1;
-		} else if (got == -1 && (errno == EAGAIN || errno == EINTR)) {
-			*prog |= POLLIN;
-		} else {
-			r->prog_eof = 1;
-			moved = 1;
-		}
-	}
-	if (r->downlen > 0) {
-		ERR_clear_error();
-		n = SSL_write(r->ssl, r->down, (int)r->downlen);
-		if (n > 0) {
-			memmove(r->down, r->down + n, r->downlen - (size_t)n);
-			r->downlen -= (size_t)n;
-			moved = 1;
-		} else {
-			e = SSL_get_error(r->ssl, n);
-			if (e == SSL_ERROR_WANT_READ ||
-			    e == SSL_ERROR_WANT_WRITE) {
-				want(e, net);
-			} else {
-				r->net_dead = 1;
-				return 1;
-			}
-		}
-	}
-	return moved;
-}
-
-/*
- * relay_run - move bytes both ways until the program has finished and
- * what it said is sent, the TLS connection fails, or nothing moves for
- * idle_ms milliseconds.
- */
-static void
-relay_run(struct relay *r, int idle_ms)
-{
-	struct pollfd p[3];
-	short net, prog;
-	int moved, n;
-
-	for (;;) {
-		net = prog = 0;
-		moved = client_to_program(r, &net, &prog);
-		if (r->net_dead)
-			return;
-		moved |= program_to_client(r, &net, &prog);
-		if (r->net_dead)
-			return;
-		if (r->prog_eof && r->downlen == 0)
-			return;
-		if (moved)
-			continue;
-		p[0].fd = (net & POLLIN) ? 0 : -1;
-		p[0].events = POLLIN;
-		p[1].fd = (net & POLLOUT) ? 1 : -1;
-		p[1].events = POLLOUT;
-		p[2].fd = prog != 0 ? r->fd : -1;
-		p[2].events = prog;
-		n = poll(p, 3, idle_ms);
-		if (n == -1 && errno != EINTR)
-			fatal(EXIT_TEMP, "unable to poll");
-		if (n == 0) {
-			log_warnx("connection with %s idle for too long: "
-			    "closing it", remoteip);
-			r->net_dead = 1;
-			return;
-		}
-	}
-}
-
 int
 main(int argc, char **argv)
 {
 	struct proc_fdmap fds[2];
 	struct proc_spec spec;
-	struct relay *r = &relay;
+	struct tlsrelay *r = &relay;
 	const char **envp;
 	unsigned long timeout, hs;
 	int starttls = 0, sp[2], status, code, signo;
@@ -463,17 +251,28 @@ main(int argc, char **argv)
 		fatal(EXIT_TEMP, "unable to run %s", argv[0]);
 	close(sp[1]);
 	free(envp);
-	r->fd = sp[0];
-	if (fd_nonblock(r->fd) == -1)
+	if (fd_nonblock(sp[0]) == -1)
 		fatal(EXIT_TEMP, "unable to make the socket pair non-blocking");
+	r->net_in = 0;
+	r->net_out = 1;
+	r->plain_in = r->plain_out = sp[0];
+	/* the program sees the client's end of data, and its own end
+	 * ends the relay */
+	r->flags = TLSRELAY_HALF_CLOSE;
 
-	relay_run(r, (int)(timeout * 1000 > (unsigned long)INT_MAX
-		? INT_MAX : timeout * 1000));
+	if (tlsrelay_run(r, (int)(timeout * 1000 > (unsigned long)INT_MAX
+		? INT_MAX : timeout * 1000)) == -1) {
+		if (errno != ETIMEDOUT)
+			fatal(EXIT_TEMP, "unable to poll");
+		log_warnx("connection with %s idle for too long: closing it",
+		    remoteip);
+		r->net_dead = 1;
+	}
 	if (!r->net_dead) {
 		ERR_clear_error();
 		(void)SSL_shutdown(r->ssl); /* close_notify, if it fits */
 	}
-	close(r->fd); /* a program still running sees end of file */
+	close(sp[0]); /* a program still running sees end of file */
 	SSL_free(r->ssl);
 	SSL_CTX_free(ctx);
 

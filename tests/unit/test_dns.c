@@ -1,5 +1,6 @@
 /*
- * test_dns.c - parsing canned DNS answers, MX ordering, address text.
+ * test_dns.c - parsing canned DNS answers, MX ordering, address text,
+ * dns_mxip for a domain literal.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,6 +227,28 @@ test_addr_equal(void **state)
 	assert_false(dns_addr_equal(&a, &b));
 }
 
+/* A domain literal needs no lookup: one target named as given. */
+static void
+test_mxip_literal(void **state)
+{
+	struct dns_target t[2];
+	char text[DNS_ADDR_TEXT];
+	int nullmx = 1;
+
+	(void)state;
+	memset(t, 'x', sizeof(t));
+	assert_int_equal(dns_mxip("[192.0.2.7]", 1, t, 2, &nullmx), 1);
+	assert_int_equal(nullmx, 0);
+	assert_int_equal(t[0].pref, 0);
+	dns_addr_format(&t[0].addr, text);
+	assert_string_equal(text, "192.0.2.7");
+	assert_string_equal(t[0].host, "[192.0.2.7]");
+	assert_int_equal(dns_mxip("[IPv6:2001:db8::1]", 1, t, 2, &nullmx), 1);
+	assert_int_equal(t[0].addr.family, AF_INET6);
+	assert_string_equal(t[0].host, "[IPv6:2001:db8::1]");
+	assert_int_equal(dns_mxip("[192.0.2.7]", 1, t, 0, &nullmx), 0);
+}
+
 int
 main(void)
 {
@@ -237,6 +260,7 @@ main(void)
 	    cmocka_unit_test(test_mx_order),
 	    cmocka_unit_test(test_addr_parse),
 	    cmocka_unit_test(test_addr_equal),
+	    cmocka_unit_test(test_mxip_literal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
