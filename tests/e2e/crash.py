@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QBIN, QHOME, instance_reset  # noqa: E402
+from servers import stop  # noqa: E402
 
 t = Tap()
 KILLS = 50 if os.environ.get("QMAIL_TEST_LONG") else 5
@@ -146,11 +147,6 @@ dups = sum(c - 1 for c in seen.values() if c > 1)
 t.eq(lost, [], "every accepted message was delivered at least once")
 t.diag("%d delivered, %d duplicates after %d kills"
        % (len(seen), dups, KILLS))
-qs.send_signal(signal.SIGTERM)
-try:
-    rc = qs.wait(timeout=30)
-except subprocess.TimeoutExpired:
-    os.killpg(qs.pid, signal.SIGKILL)
-    rc = qs.wait()
+rc = stop(qs)
 t.eq(rc, 0, "the last qmail-send stops cleanly on TERM")
 t.done()

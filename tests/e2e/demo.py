@@ -5,7 +5,6 @@ Maildir it names, and stops everything on TERM (what Ctrl-C does in a
 terminal) without leaving a process behind."""
 import os
 import re
-import signal
 import smtplib
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QBUILD, SRCROOT  # noqa: E402
+from servers import stop  # noqa: E402
 
 t = Tap()
 port = 20000 + (os.getpid() * 7) % 20000
@@ -67,12 +67,7 @@ try:
     t.ok(wait_for(lambda: delivered(b"via sendmail"), 30),
          "the sendmail message lands there too")
 finally:
-    os.kill(p.pid, signal.SIGTERM)
-    try:
-        rc = p.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        rc = p.wait()
+    rc = stop(p)
     out.close()
 t.eq(rc, 0, "the demo exits 0 when stopped")
 t.ok("demo: stopped" in text(), "it says it stopped")

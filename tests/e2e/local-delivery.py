@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QBIN, QHOME, instance_reset  # noqa: E402
+from servers import stop  # noqa: E402
 
 t = Tap()
 ME = "test.example"
@@ -201,12 +202,7 @@ try:
          "after HUP new.example is local")
 finally:
     kids = children_of(qs.pid)
-    qs.send_signal(signal.SIGTERM)
-    try:
-        rc = qs.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(qs.pid, signal.SIGKILL)
-        rc = qs.wait()
+    rc = stop(qs)
     logf.close()
 t.eq(rc, 0, "qmail-send exits 0 on TERM")
 t.ok("status: exiting" in log_text(), "it logs status: exiting")

@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QBIN, QBUILD, QHOME, instance_reset  # noqa: E402
+from servers import stop  # noqa: E402
 
 t = Tap()
 SA = shutil.which("systemd-socket-activate")
@@ -191,12 +192,7 @@ try:
                  b"auth joe)" in data,
                  "it lands in joe's Maildir, received with ESMTPSA")
         finally:
-            ssock.send_signal(signal.SIGTERM)
-            try:
-                ssock.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(ssock.pid, signal.SIGKILL)
-                ssock.wait()
+            stop(ssock)
 finally:
     for p in (sock, send):
         p.send_signal(signal.SIGTERM)

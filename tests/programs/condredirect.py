@@ -7,17 +7,12 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QBIN  # noqa: E402
+from fakeq import FakeQueue  # noqa: E402
 
 t = Tap()
 PROG = os.path.join(QBIN, "condredirect")
-tmp = tempfile.mkdtemp(prefix="condredirect.")
-REC = os.path.join(tmp, "rec")
-os.mkdir(REC)
-FAKEQ = os.path.join(tmp, "fakeq")
-with open(FAKEQ, "w") as f:
-    f.write('#!/bin/sh\ncat >"$REC/msg"; cat <&1 >"$REC/env"\n'
-            'exit "${QQ_EXIT:-0}"\n')
-os.chmod(FAKEQ, 0o755)
+FQ = FakeQueue("condredirect.")
+REC, FAKEQ = FQ.rec_dir, FQ.path
 DT = "Delivered-To: joe@example.org\n"
 MSG = b"Subject: hi\n\nbody\n"
 
@@ -28,11 +23,7 @@ def run(args, msg=MSG, env=None, unset=(), pipe=False):
     e.update(env or {})
     for k in unset:
         e.pop(k, None)
-    for n in ("msg", "env"):
-        try:
-            os.unlink(os.path.join(REC, n))
-        except FileNotFoundError:
-            pass
+    FQ.clear()
     if pipe:
         p = subprocess.run([PROG] + args, input=msg, env=e,
                            capture_output=True)
@@ -45,12 +36,7 @@ def run(args, msg=MSG, env=None, unset=(), pipe=False):
     return p.returncode, p.stdout, p.stderr
 
 
-def rec(name):
-    try:
-        with open(os.path.join(REC, name), "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
+rec = FQ.rec
 
 
 rc, out, err = run([])

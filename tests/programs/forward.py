@@ -3,21 +3,15 @@
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
+from fakeq import FakeQueue  # noqa: E402
 
 t = Tap()
 PROG = os.path.join(QBIN, "forward")
-tmp = tempfile.mkdtemp(prefix="forward.")
-REC = os.path.join(tmp, "rec")
-os.mkdir(REC)
-FAKEQ = os.path.join(tmp, "fakeq")
-with open(FAKEQ, "w") as f:
-    f.write('#!/bin/sh\ncat >"$REC/msg"; cat <&1 >"$REC/env"\n'
-            'exit "${QQ_EXIT:-0}"\n')
-os.chmod(FAKEQ, 0o755)
+FQ = FakeQueue("forward.")
+REC, FAKEQ = FQ.rec_dir, FQ.path
 
 DT = "Delivered-To: joe@example.org\n"
 
@@ -30,21 +24,12 @@ def run(args, msg=b"Subject: x\n\nbody\n", env=None, unset=(), qq=FAKEQ):
     e.update(env or {})
     for k in unset:
         e.pop(k, None)
-    for n in ("msg", "env"):
-        try:
-            os.unlink(os.path.join(REC, n))
-        except FileNotFoundError:
-            pass
+    FQ.clear()
     p = subprocess.run([PROG] + args, input=msg, env=e, capture_output=True)
     return p.returncode, p.stdout, p.stderr
 
 
-def rec(name):
-    try:
-        with open(os.path.join(REC, name), "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
+rec = FQ.rec
 
 
 # --- usage and environment ------------------------------------------------
@@ -93,7 +78,7 @@ t.ok(b"permanently rejected" in err, "permanent failure: qmail's text")
 rc, out, err = run(["a@b.c"], env={"QQ_EXIT": "53"})
 t.eq(rc, 111, "qmail-queue temporary failure (53): exit 111")
 t.ok(b"qq write error or disk full" in err, "temporary failure: qmail's text")
-rc, out, err = run(["a@b.c"], qq=os.path.join(tmp, "missing"))
+rc, out, err = run(["a@b.c"], qq=os.path.join(FQ.tmp, "missing"))
 t.eq(rc, 111, "qmail-queue cannot be run: exit 111")
 
 # --- through the real qmail-queue -------------------------------------------

@@ -9,7 +9,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
-from queuetest import queue_files, read  # noqa: E402
+from queuetest import queue_files, queued_records  # noqa: E402
 
 t = Tap()
 INJECT = os.path.join(QBIN, "qmail-inject")
@@ -71,15 +71,7 @@ def field(text, name):
     return out
 
 
-def queued():
-    """[(message bytes, envelope records)] of everything in todo/."""
-    res = []
-    for rel in sorted(queue_files("todo")):
-        env = read(os.path.join(QHOME, "queue", "todo", rel))
-        mess = read(os.path.join(QHOME, "queue", "mess", rel))
-        recs = [r.decode("latin-1") for r in env.split(b"\0") if r]
-        res.append((mess, recs))
-    return res
+queued = queued_records
 
 
 def envelope_of(msg, args=(), env=None):

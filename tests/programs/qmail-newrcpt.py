@@ -13,6 +13,7 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, QBUILD, instance_reset  # noqa: E402
+from queuetest import control  # noqa: E402
 
 t = Tap()
 SMTPD = os.path.join(QBIN, "qmail-smtpd")
@@ -24,16 +25,6 @@ ENV = {"PATH": "/usr/bin:/bin", "TCPREMOTEIP": "192.0.2.7",
 HOMES = os.path.join(QBUILD, "t-newrcpt-homes")
 ME = pwd.getpwuid(os.getuid())
 UID, GID, USER = os.getuid(), os.getgid(), ME.pw_name
-
-
-def control(name, text):
-    path = os.path.join(QHOME, "control", name)
-    if text is None:
-        if os.path.exists(path):
-            os.unlink(path)
-        return
-    with open(path, "w") as f:
-        f.write(text)
 
 
 def home(name, files):

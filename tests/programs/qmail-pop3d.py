@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QBIN, QHOME, instance_reset  # noqa: E402
+from servers import tcpserver, wait_port  # noqa: E402
 
 t = Tap()
 POPUP = os.path.join(QBIN, "qmail-popup")
@@ -578,17 +579,10 @@ if TCPSERVER is None:
     shutil.rmtree(TMP, ignore_errors=True)
     t.done()
 
-server = subprocess.Popen(
-    [TCPSERVER, "-R", "-H", "-l", "localhost", "127.0.0.1", str(PORT),
-     POPUP, "pop.example", CP, POP3D, "Maildir"],
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+server = tcpserver(TCPSERVER, PORT,
+                   [POPUP, "pop.example", CP, POP3D, "Maildir"])
 try:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", PORT), 1).close()
-            break
-        except OSError:
-            time.sleep(0.02)
+    wait_port(PORT, tries=200)
     md = maildir()
     put(md, "new", n1, M1, 1)
     put(md, "new", n2, M2, 2)

@@ -9,6 +9,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, QBUILD, instance_reset  # noqa: E402
+from queuetest import set_file  # noqa: E402
 
 t = Tap()
 PW2U = os.path.join(QBIN, "qmail-pw2u")
@@ -54,13 +55,7 @@ def pw2u(passwd, *args):
 
 
 def users_file(name, text):
-    path = os.path.join(USERS, name)
-    if text is None:
-        if os.path.exists(path):
-            os.unlink(path)
-    else:
-        with open(path, "w") as f:
-            f.write(text)
+    set_file(os.path.join(USERS, name), text)
 
 
 def uugh(user, uid, gid, h):

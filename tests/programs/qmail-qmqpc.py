@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, SRCROOT, instance_reset  # noqa: E402
+from servers import tcpserver, wait_port  # noqa: E402
 from qmqptest import (ns, parse_ns, control, queued, clear_queue,  # noqa
                       split_received, DATE)
 
@@ -72,16 +73,6 @@ def qmqpc(message=MSG, env=None, pipe=False, extra_env=None, timeout=60):
             p = subprocess.run([QMQPC], stdin=mf, stdout=ef, env=e,
                                stderr=subprocess.DEVNULL, timeout=timeout)
         return p.returncode
-
-
-def wait_port(host, port):
-    for _ in range(250):
-        try:
-            socket.create_connection((host, port), 1).close()
-            return True
-        except OSError:
-            time.sleep(0.02)
-    return False
 
 
 class Fake:
@@ -144,13 +135,9 @@ t.eq(qmqpc(), 73, "only server refuses the connection: exit 73")
 if TCPSERVER is None:
     t.skip("qmail-qmqpc to qmail-qmqpd", "tcpserver not installed")
 else:
-    server = subprocess.Popen([TCPSERVER, "-R", "-H", "-l", "localhost",
-                               "127.0.0.1", "628",
-                               os.path.join(QBIN, "qmail-qmqpd")],
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = tcpserver(TCPSERVER, 628, [os.path.join(QBIN, "qmail-qmqpd")])
     try:
-        t.ok(wait_port("127.0.0.1", 628), "tcpserver qmail-qmqpd on :628")
+        t.ok(wait_port(628), "tcpserver qmail-qmqpd on :628")
         control("qmqpservers", "127.0.0.1\n")
         t.eq(qmqpc(), 0, "message from a regular file: exit 0")
         q = queued()
@@ -259,7 +246,7 @@ else:
         with open(os.path.join(pf.conf, "master.cf"), "a") as f:
             f.write("127.0.0.1:628 inet n - n - - qmqpd\n")
         instance.postfix_cmd(pf.conf, "reload")
-        t.ok(wait_port("127.0.0.1", 628), "Postfix qmqpd on :628")
+        t.ok(wait_port(628), "Postfix qmqpd on :628")
         control("qmqpservers", "127.0.0.1\n")
         rcpt = "%s@%s" % (instance.PF_USER, instance.PF_DOMAIN)
         rc = qmqpc(message=b"Subject: to postfix\n\nvia QMQP\n",

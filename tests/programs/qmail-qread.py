@@ -8,13 +8,12 @@ with T and D records) are written by hand in qmail's format.
 import os
 import pwd
 import stat
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
-from queuetest import envelope, run_queue, queue_files  # noqa: E402
+from queuetest import queue_message, run_tool  # noqa: E402
 
 SPLIT = 23
 t = Tap()
@@ -23,19 +22,12 @@ QREAD = os.path.join(QBIN, "qmail-qread")
 
 
 def qread(preexec=None):
-    p = subprocess.run([QREAD], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       preexec_fn=preexec, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_tool(QREAD, preexec, timeout=120)
 
 
 def queue_one(sender="a@example.org", rcpts=("x@example.com",), body=b"x\n"):
     """Queue a message with qmail-queue and return its number."""
-    before = set(queue_files("mess"))
-    rc = run_queue(body, envelope(sender, list(rcpts)))
-    assert rc == 0, rc
-    new = set(queue_files("mess")) - before
-    assert len(new) == 1
-    return int(os.path.basename(new.pop()))
+    return queue_message(body, sender, rcpts)
 
 
 def qpath(sub, num):

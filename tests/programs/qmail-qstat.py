@@ -2,12 +2,11 @@
 """Black-box tests of qmail-qstat: qmail's two lines, exact counts."""
 import os
 import pwd
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
-from queuetest import envelope, run_queue, queue_files  # noqa: E402
+from queuetest import envelope, run_queue, queue_files, run_tool  # noqa: E402,E501
 
 SPLIT = 23
 t = Tap()
@@ -16,9 +15,7 @@ QSTAT = os.path.join(QBIN, "qmail-qstat")
 
 
 def qstat(preexec=None):
-    p = subprocess.run([QSTAT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       preexec_fn=preexec, timeout=60)
-    return p.returncode, p.stdout, p.stderr
+    return run_tool(QSTAT, preexec)
 
 
 def lines(mess, todo):

@@ -30,6 +30,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
+from queuetest import clear_queue, committed, control  # noqa: E402
+from servers import tcpserver, wait_port  # noqa: E402
+from tlstest import needed  # noqa: E402
 
 t = Tap()
 INNER = os.environ.get("QREMOTE_TLS_INNER")
@@ -50,43 +53,8 @@ for tool, name in ((TCPSERVER, "tcpserver"), (OPENSSL, "openssl")):
         t.done()
 
 
-def control(name, text):
-    path = os.path.join(QHOME, "control", name)
-    if text is None:
-        if os.path.exists(path):
-            os.unlink(path)
-        return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def queued():
-    out = []
-    for dp, _, files in os.walk(os.path.join(Q, "mess")):
-        for f in files:
-            todo = os.path.join(Q, "todo", os.path.basename(dp), f)
-            if os.path.exists(todo):
-                with open(os.path.join(dp, f), "rb") as m:
-                    out.append(m.read())
-    return out
-
-
-def clear_queue():
-    for sub in ("mess", "todo", "intd"):
-        for dp, _, files in os.walk(os.path.join(Q, sub)):
-            for f in files:
-                os.unlink(os.path.join(dp, f))
-
-
-def wait_port(port):
-    for _ in range(250):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return True
-        except OSError:
-            time.sleep(0.02)
-    return False
+    return [m for _, m, _ in committed()]
 
 
 def remote(port, msg=b"Subject: hi\n\nbody\n", rcpt="bob@example.org",
@@ -120,12 +88,6 @@ def openssl(*args):
 
 
 # --- qmail-remote does not link OpenSSL; qmail-tlsc does -----------------
-def needed(path):
-    p = subprocess.run(["readelf", "-d", path], capture_output=True,
-                       text=True)
-    return re.findall(r"\(NEEDED\).*\[(.*)\]", p.stdout)
-
-
 if INNER:
     pass
 elif shutil.which("readelf"):
@@ -404,9 +366,7 @@ if INNER:
     t.done()
 
 log = open(P("tcpserver.log"), "wb")
-smtpd = subprocess.Popen([TCPSERVER, "-R", "-H", "-l", "localhost",
-                          "127.0.0.1", str(PORT), SMTPD],
-                         stdout=subprocess.DEVNULL, stderr=log)
+smtpd = tcpserver(TCPSERVER, PORT, [SMTPD], stderr=log)
 py = PyServer(PYPORT)
 try:
     t.ok(wait_port(PORT), "qmail-smtpd listens")

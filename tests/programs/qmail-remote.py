@@ -17,6 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("SRCROOT", "."), "tests/lib"))
 from tap import Tap, QBIN, QHOME, instance_reset  # noqa: E402
+from queuetest import control  # noqa: E402
 
 t = Tap()
 BASE = 20000 + (os.getpid() * 7) % 20000
@@ -24,11 +25,6 @@ PORTS = iter(range(BASE, BASE + 400))
 REMOTE = os.path.join(QBIN, "qmail-remote")
 SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
 TMP = os.path.join(QHOME + "-remote-tmp")
-
-
-def control(name, text):
-    with open(os.path.join(QHOME, "control", name), "w") as f:
-        f.write(text)
 
 
 def route(port, host="127.0.0.1", domain="example.com"):

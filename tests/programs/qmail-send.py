@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
-from queuetest import envelope, run_queue, queue_files  # noqa: E402
+from queuetest import control, queue_message  # noqa: E402
 
 SPLIT = 23
 Q = os.path.join(QHOME, "queue")
@@ -28,18 +28,11 @@ def qpath(sub, num):
     return os.path.join(Q, sub, str(num % SPLIT), str(num))
 
 
-def write_control(name, text):
-    with open(os.path.join(QHOME, "control", name), "w") as f:
-        f.write(text)
+write_control = control
 
 
 def queue_msg(sender, rcpts, body=b"Subject: t\n\nhello\n"):
-    before = set(queue_files("mess"))
-    rc = run_queue(body, envelope(sender, list(rcpts)))
-    assert rc == 0, rc
-    new = set(queue_files("mess")) - before
-    assert len(new) == 1
-    return int(os.path.basename(new.pop()))
+    return queue_message(body, sender, rcpts)
 
 
 class FakeSpawn(threading.Thread):

@@ -5,13 +5,13 @@ import os
 import re
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
+from queuetest import clear_queue, committed, control, strip_uid_pid  # noqa
+from servers import tcpserver, wait_port  # noqa: E402
 
 t = Tap()
 Q = os.path.join(QHOME, "queue")
@@ -21,24 +21,7 @@ SWAKS = shutil.which("swaks")
 
 
 def queued():
-    out = []
-    for dp, _, files in os.walk(os.path.join(Q, "mess")):
-        for f in files:
-            sub = os.path.basename(dp)
-            todo = os.path.join(Q, "todo", sub, f)
-            if not os.path.exists(todo):
-                continue
-            with open(os.path.join(dp, f), "rb") as m, open(todo, "rb") as e:
-                out.append((m.read(), re.sub(rb"^u\d+\0p\d+\0", b"",
-                                             e.read())))
-    return out
-
-
-def clear_queue():
-    for sub in ("mess", "todo", "intd"):
-        for dp, _, files in os.walk(os.path.join(Q, sub)):
-            for f in files:
-                os.unlink(os.path.join(dp, f))
+    return [(m, strip_uid_pid(e)) for _, m, e in committed()]
 
 
 if TCPSERVER is None:
@@ -46,22 +29,12 @@ if TCPSERVER is None:
     t.done()
 
 instance_reset()
-with open(os.path.join(QHOME, "control", "me"), "w") as f:
-    f.write("mx.example.org\n")
-with open(os.path.join(QHOME, "control", "rcpthosts"), "w") as f:
-    f.write("example.org\n")
+control("me", "mx.example.org\n")
+control("rcpthosts", "example.org\n")
 
-server = subprocess.Popen([TCPSERVER, "-R", "-H", "-l", "localhost",
-                           "127.0.0.1", str(PORT),
-                           os.path.join(QBIN, "qmail-smtpd")],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+server = tcpserver(TCPSERVER, PORT, [os.path.join(QBIN, "qmail-smtpd")])
 try:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", PORT), 1).close()
-            break
-        except OSError:
-            time.sleep(0.02)
+    wait_port(PORT, tries=200)
 
     # --- smtplib ------------------------------------------------------------
     s = smtplib.SMTP("127.0.0.1", PORT, local_hostname="client.example")

@@ -3,7 +3,6 @@
 bytes, floods, odd addresses, slow clients and multi-gigabyte DATA, with
 qmail-smtpd's peak memory measured."""
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -11,6 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
+from queuetest import clear_queue, committed, control, strip_uid_pid  # noqa
 
 t = Tap()
 SMTPD = os.path.join(QBIN, "qmail-smtpd")
@@ -25,16 +25,6 @@ with open(SMTPD, "rb") as f:
 # Peak resident memory allowed, whatever the input (ASan's shadow memory
 # needs far more, but it too must not grow with the input).
 RSS_BOUND_KB = 400 * 1024 if SANITIZED else 8 * 1024
-
-
-def control(name, text):
-    path = os.path.join(QHOME, "control", name)
-    if text is None:
-        if os.path.exists(path):
-            os.unlink(path)
-    else:
-        with open(path, "w") as f:
-            f.write(text)
 
 
 def crlf(*lines):
@@ -91,31 +81,9 @@ def run(chunks, env=None, pace=0.0):
 
 
 def queued():
-    out = []
-    for dp, _, files in os.walk(os.path.join(Q, "mess")):
-        for f in files:
-            sub = os.path.basename(dp)
-            if not os.path.exists(os.path.join(Q, "todo", sub, f)):
-                continue  # not committed (qmail-queue is cleaning up)
-            with open(os.path.join(dp, f), "rb") as m:
-                mess = m.read()
-            with open(os.path.join(Q, "todo", sub, f), "rb") as e:
-                env = e.read()
-            body = mess.split(b"with SMTP; ", 1)[-1].split(b"\n", 1)[-1]
-            out.append((body, re.sub(rb"^u\d+\0p\d+\0", b"", env)))
-    return out
-
-
-def clear_queue():
-    # a qmail-queue whose client was dropped may still be removing its
-    # own files: one already gone is fine
-    for sub in ("mess", "todo", "intd"):
-        for dp, _, files in os.walk(os.path.join(Q, sub)):
-            for f in files:
-                try:
-                    os.unlink(os.path.join(dp, f))
-                except FileNotFoundError:
-                    pass
+    """[(body after qmail-smtpd's Received, envelope)] of the queue."""
+    return [(m.split(b"with SMTP; ", 1)[-1].split(b"\n", 1)[-1],
+             strip_uid_pid(e)) for _, m, e in committed()]
 
 
 instance_reset()

@@ -9,24 +9,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
+from queuetest import clear_queue, committed, control  # noqa: E402
+from servers import BASE_ENV, run_piped, write_checkpassword  # noqa: E402
 
 t = Tap()
 SMTPD = os.path.join(QBIN, "qmail-smtpd")
 Q = os.path.join(QHOME, "queue")
-BASE_ENV = {"PATH": "/usr/bin:/bin", "TCPREMOTEIP": "192.0.2.7",
-            "TCPREMOTEHOST": "client.example.net",
-            "TCPLOCALHOST": "mx.example.org", "TCPLOCALIP": "192.0.2.1"}
 DATE = rb"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d -0000"
-
-
-def control(name, text):
-    path = os.path.join(QHOME, "control", name)
-    if text is None:
-        if os.path.exists(path):
-            os.unlink(path)
-        return
-    with open(path, "w") as f:
-        f.write(text)
 
 
 def fresh(**controls):
@@ -38,15 +27,7 @@ def fresh(**controls):
 
 
 def smtp(data, env=None, timeout=60):
-    e = dict(BASE_ENV)
-    for k, v in (env or {}).items():
-        if v is None:
-            e.pop(k, None)
-        else:
-            e[k] = v
-    p = subprocess.run([SMTPD], input=data, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=e, timeout=timeout)
-    return p.stdout, p.returncode
+    return run_piped("qmail-smtpd", data, env, timeout)
 
 
 def replies(out):
@@ -60,25 +41,7 @@ def crlf(*lines):
 
 def queued():
     """[(mess bytes, envelope bytes)] of every message in the queue."""
-    out = []
-    for dp, _, files in os.walk(os.path.join(Q, "mess")):
-        for f in sorted(files):
-            sub = os.path.basename(dp)
-            if not os.path.exists(os.path.join(Q, "todo", sub, f)):
-                continue  # not committed (qmail-queue is cleaning up)
-            with open(os.path.join(dp, f), "rb") as m:
-                mess = m.read()
-            with open(os.path.join(Q, "todo", sub, f), "rb") as e:
-                env = e.read()
-            out.append((mess, env))
-    return out
-
-
-def clear_queue():
-    for sub in ("mess", "todo", "intd"):
-        for dp, _, files in os.walk(os.path.join(Q, sub)):
-            for f in files:
-                os.unlink(os.path.join(dp, f))
+    return [(m, e) for _, m, e in committed()]
 
 
 def strip_received(mess):
@@ -480,27 +443,7 @@ t.eq(r[4], "503 MAIL first (#5.5.1)", "...and the transaction is over")
 fresh()
 CHKPW = os.path.join(QHOME, "checkpw")
 CHKLOG = os.path.join(QHOME, "checkpw.log")
-with open(CHKPW, "w") as f:
-    f.write("""#!/usr/bin/python3
-import os, sys, time
-data = b""
-while True:
-    b = os.read(3, 4096)
-    if not b:
-        break
-    data += b
-with open(%r, "ab") as log:
-    log.write(repr((data, os.read(0, 10), sys.argv[1:])).encode() + b"\\n")
-user, pw = data.split(b"\\0")[:2]
-if user == b"temp":
-    sys.exit(111)
-if user == b"slow":
-    time.sleep(30)
-if user == b"joe" and pw == b"secret":
-    os.execv(sys.argv[1], sys.argv[1:])
-sys.exit(1)
-""" % CHKLOG)
-os.chmod(CHKPW, 0o755)
+write_checkpassword(CHKPW, CHKLOG)
 AUTHARGS = ["mx.example.org", CHKPW, "/bin/true"]
 PLAINENV = {"SMTPAUTH_PLAINTEXT": ""}
 

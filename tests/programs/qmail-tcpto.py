@@ -14,6 +14,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("SRCROOT", "."), "tests/lib"))
 from tap import Tap, QBIN, QHOME, instance_reset  # noqa: E402
+from queuetest import control  # noqa: E402
 
 t = Tap()
 TCPTO = os.path.join(QHOME, "queue/lock/tcpto")
@@ -27,11 +28,6 @@ def record(ip, count, when):
 def run(name, *args, stdin=None):
     return subprocess.run([os.path.join(QBIN, name)] + list(args), stdin=stdin,
                           capture_output=True, timeout=60)
-
-
-def control(name, text):
-    with open(os.path.join(QHOME, "control", name), "w") as f:
-        f.write(text)
 
 
 instance_reset()

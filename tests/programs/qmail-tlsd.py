@@ -12,7 +12,6 @@ import re
 import shutil
 import smtplib
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
+from queuetest import clear_queue, committed, control, strip_uid_pid  # noqa
+from servers import tcpserver, wait_port, write_checkpassword  # noqa: E402
+from tlstest import client_ctx, needed, self_signed, write_pem  # noqa: E402
 
 t = Tap()
 Q = os.path.join(QHOME, "queue")
@@ -34,51 +36,7 @@ TLSD = os.path.join(QBIN, "qmail-tlsd")
 
 
 def queued():
-    out = []
-    for dp, _, files in os.walk(os.path.join(Q, "mess")):
-        for f in files:
-            sub = os.path.basename(dp)
-            todo = os.path.join(Q, "todo", sub, f)
-            if not os.path.exists(todo):
-                continue
-            with open(os.path.join(dp, f), "rb") as m, open(todo, "rb") as e:
-                out.append((m.read(), re.sub(rb"^u\d+\0p\d+\0", b"",
-                                             e.read())))
-    return out
-
-
-def clear_queue():
-    for sub in ("mess", "todo", "intd"):
-        for dp, _, files in os.walk(os.path.join(Q, sub)):
-            for f in files:
-                os.unlink(os.path.join(dp, f))
-
-
-def control(name, text):
-    path = os.path.join(QHOME, "control", name)
-    if text is None:
-        if os.path.exists(path):
-            os.unlink(path)
-        return
-    with open(path, "w") as f:
-        f.write(text)
-
-
-def client_ctx():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def wait_port(port):
-    for _ in range(250):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return True
-        except OSError:
-            time.sleep(0.02)
-    return False
+    return [(m, strip_uid_pid(e)) for _, m, e in committed()]
 
 
 def read_reply(f):
@@ -114,12 +72,6 @@ for tool, name in ((TCPSERVER, "tcpserver"), (OPENSSL, "openssl")):
         t.done()
 
 # --- qmail-tlsd is the only program that links OpenSSL --------------------
-def needed(path):
-    p = subprocess.run(["readelf", "-d", path], capture_output=True,
-                       text=True)
-    return re.findall(r"\(NEEDED\).*\[(.*)\]", p.stdout)
-
-
 if shutil.which("readelf"):
     t.ok(not any("ssl" in x or "crypto" in x for x in needed(SMTPD)),
          "qmail-smtpd does not link libssl or libcrypto")
@@ -133,43 +85,18 @@ instance_reset()
 control("me", "mx.example.org\n")
 control("rcpthosts", "example.org\n")
 tmp = tempfile.mkdtemp(prefix="tlsd.")
-key, cert = os.path.join(tmp, "key.pem"), os.path.join(tmp, "cert.pem")
-p = subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                    "-keyout", key, "-out", cert, "-days", "2",
-                    "-subj", "/CN=mx.example.org"], capture_output=True)
-t.eq(p.returncode, 0, "openssl makes a self-signed certificate")
+rc, key, cert = self_signed(OPENSSL, tmp, "mx.example.org")
+t.eq(rc, 0, "openssl makes a self-signed certificate")
 SERVERCERT = os.path.join(QHOME, "control", "servercert.pem")
-with open(SERVERCERT, "wb") as out:
-    for part in (cert, key):
-        with open(part, "rb") as f:
-            out.write(f.read())
-os.chmod(SERVERCERT, 0o600)
+write_pem(SERVERCERT, cert, key)
 
 CHKPW = os.path.join(tmp, "checkpw")
-with open(CHKPW, "w") as f:
-    f.write("""#!/usr/bin/python3
-import os, sys
-data = b""
-while True:
-    b = os.read(3, 4096)
-    if not b:
-        break
-    data += b
-user, pw = data.split(b"\\0")[:2]
-if user == b"joe" and pw == b"secret":
-    os.execv(sys.argv[1], sys.argv[1:])
-sys.exit(1)
-""")
-os.chmod(CHKPW, 0o755)
+write_checkpassword(CHKPW)
 ARGS = ["mx.example.org", CHKPW, "/bin/true"]
 
 log = open(os.path.join(tmp, "tcpserver.log"), "wb")
-plain = subprocess.Popen([TCPSERVER, "-R", "-H", "-l", "localhost",
-                          "127.0.0.1", str(PORT), SMTPD] + ARGS,
-                         stdout=subprocess.DEVNULL, stderr=log)
-smtps = subprocess.Popen([TCPSERVER, "-R", "-H", "-l", "localhost",
-                          "127.0.0.1", str(SPORT), TLSD, SMTPD] + ARGS,
-                         stdout=subprocess.DEVNULL, stderr=log)
+plain = tcpserver(TCPSERVER, PORT, [SMTPD] + ARGS, stderr=log)
+smtps = tcpserver(TCPSERVER, SPORT, [TLSD, SMTPD] + ARGS, stderr=log)
 try:
     t.ok(wait_port(PORT) and wait_port(SPORT), "both listeners are up")
 

@@ -3,21 +3,15 @@
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QBIN  # noqa: E402
+from fakeq import FakeQueue  # noqa: E402
 
 t = Tap()
 PROG = os.path.join(QBIN, "qreceipt")
-tmp = tempfile.mkdtemp(prefix="qreceipt.")
-REC = os.path.join(tmp, "rec")
-os.mkdir(REC)
-FAKEQ = os.path.join(tmp, "fakeq")
-with open(FAKEQ, "w") as f:
-    f.write('#!/bin/sh\ncat >"$REC/msg"; cat <&1 >"$REC/env"\n'
-            'exit "${QQ_EXIT:-0}"\n')
-os.chmod(FAKEQ, 0o755)
+FQ = FakeQueue("qreceipt.")
+REC, FAKEQ = FQ.rec_dir, FQ.path
 ME = "joe@nowhere.mil"
 
 
@@ -27,21 +21,12 @@ def run(args, msg, env=None, unset=()):
     e.update(env or {})
     for k in unset:
         e.pop(k, None)
-    for n in ("msg", "env"):
-        try:
-            os.unlink(os.path.join(REC, n))
-        except FileNotFoundError:
-            pass
+    FQ.clear()
     p = subprocess.run([PROG] + args, input=msg, env=e, capture_output=True)
     return p.returncode, p.stdout, p.stderr
 
 
-def rec(name):
-    try:
-        with open(os.path.join(REC, name), "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
+rec = FQ.rec
 
 
 def asked(field, extra=b""):

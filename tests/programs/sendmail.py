@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, QHOME, QBIN, instance_reset  # noqa: E402
-from queuetest import queue_files, read  # noqa: E402
+from queuetest import queued_records, read  # noqa: E402
 
 t = Tap()
 SENDMAIL = os.path.join(QHOME, "bin", "sendmail")
@@ -33,14 +33,9 @@ def run(args, msg=b"", env=None):
 
 
 def queued():
-    res = []
-    for rel in sorted(queue_files("todo")):
-        env = read(os.path.join(QHOME, "queue", "todo", rel))
-        mess = read(os.path.join(QHOME, "queue", "mess", rel))
-        recs = [r.decode("latin-1") for r in env.split(b"\0") if r]
-        res.append((mess, [r[1:] for r in recs if r[0] == "F"],
-                    [r[1:] for r in recs if r[0] == "T"]))
-    return res
+    return [(mess, [r[1:] for r in recs if r[0] == "F"],
+             [r[1:] for r in recs if r[0] == "T"])
+            for mess, recs in queued_records()]
 
 
 setup()
