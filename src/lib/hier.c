@@ -22,6 +22,8 @@
 #define SPLIT(p, o, m) { HIER_SPLIT, (p), (o), QMAIL, (m), 0, NULL, NULL, 0 }
 #define PROG(n, o, m)                                                        \
 	{ HIER_PROG, "bin/" n, (o), QMAIL, (m), 0, NULL, NULL, 0 }
+#define PROG_GROUP(n, o, g, m)                                               \
+	{ HIER_PROG, "bin/" n, (o), (g), (m), 0, NULL, NULL, 0 }
 #define NEEDED(n, o, m)                                                      \
 	{ HIER_PROG, "bin/" n, (o), QMAIL, (m), 0, NULL, NULL, HIER_REQUIRED }
 #define COPY(p, src, suf, m, fl)                                             \
@@ -99,7 +101,9 @@ static const struct hier_entry hier_table[] = {
 	PROG("qmail-log-summary", ROOT, 0755),
 	PROG("qmail-pop3d", ROOT, 0755),
 	PROG("qmail-popup", ROOT, 0711),
-	PROG("qmail-checkpassword", ROOT, 0711),
+	/* setuid root to read /etc/shadow for qmail-smtpd's AUTH (as qmaild,
+	 * whose group is nofiles); nobody else may run it */
+	PROG_GROUP("qmail-checkpassword", ROOT, CONF_GROUP_NOFILES, 04750),
 	PROG("qmail-qmqpc", ROOT, 0755),
 	PROG("qmail-qmqpd", ROOT, 0755),
 	PROG("qmail-qmtpd", ROOT, 0755),

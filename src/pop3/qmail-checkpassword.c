@@ -167,9 +167,13 @@ cp_equal(const char *a, const char *b)
 }
 
 /*
- * cp_verify - 1 if pass hashes to u->hash.  Without a usable hash the
- * password is hashed all the same, so that "no such user" takes as long
- * as "wrong password".
+ * cp_verify - 1 if pass hashes to u->hash, 0 if not, -1 if crypt could
+ * not compute the hash, which must not look like a wrong password: the
+ * hash passed crypt_checksalt, so the cause is elsewhere, most often
+ * memory (yescrypt and scrypt need many megabytes, and a tight softlimit
+ * denies them; libxcrypt says EINVAL then too).  Without a usable hash
+ * the password is hashed all the same, so that "no such user" takes as
+ * long as "wrong password".
  */
 static int
 cp_verify(const struct cp_user *u, const char *pass)
@@ -181,7 +185,7 @@ cp_verify(const struct cp_user *u, const char *pass)
 
 	if (u->hash != NULL) {
 		out = crypt_rn(pass, u->hash, &data, (int)sizeof(data));
-		ok = out != NULL && cp_equal(out, u->hash);
+		ok = out == NULL ? -1 : cp_equal(out, u->hash);
 	} else if (crypt_gensalt_rn(NULL, 0, NULL, 0, setting,
 	               (int)sizeof(setting)) != NULL) {
 		(void)crypt_rn(pass, setting, &data, (int)sizeof(data));
@@ -237,6 +241,8 @@ main(int argc, char **argv)
 	cp_lookup(user, &u);
 	ok = cp_verify(&u, pass);
 	explicit_bzero(rec, sizeof(rec));
+	if (ok == -1)
+		fatal(EXIT_TEMP, "unable to check the password");
 	if (!ok || !u.known || u.foreign || u.expired || u.uid == 0)
 		_exit(CP_EXIT_BAD);
 

@@ -111,16 +111,17 @@ ln -s .qmail-postmaster "$H/alias/.qmail-abuse"
 chmod 644 "$H/alias/.qmail-root" "$H/alias/.qmail-postmaster"
 echo ./Maildir/ >"$H/control/defaultdelivery"
 
-# TLS: a certificate readable by qmaild only; a checkpassword program
-# that knows one password
+# TLS: a certificate readable by qmaild only; AUTH checks the user's
+# system password (yescrypt, as chpasswd makes it) with the installed,
+# setuid qmail-checkpassword, run by qmail-smtpd as qmaild
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$FQDN" \
   -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
 cat "$tmp/cert.pem" "$tmp/key.pem" >"$H/control/servercert.pem"
 chown "$U_QMAILD" "$H/control/servercert.pem"
 chmod 600 "$H/control/servercert.pem"
-printf '#!/bin/sh\n[ "$(tr "\\000" " " <&3)" = "%s secret  " ] && exec "$@"\nexit 1\n' \
-  "$MAILUSER" >"$tmp/checkpw"
-chmod 755 "$tmp/checkpw"
+echo "$MAILUSER:secret" | chpasswd
+is "$(stat -c '%U %G %a' "$H/bin/qmail-checkpassword")" "root $G_NOFILES 4750" \
+  "qmail-checkpassword is setuid root, for root and nofiles only"
 
 mkdir -p "$SV"
 # A sanitizer build (SANITIZE=1 reaches this make through the environment)
@@ -131,7 +132,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
   diag "sanitizer build: qmail-smtpd runs without softlimit"
 fi
 "$B/scripts/services" -s "$SV" -l "$LOGDIR" -i 127.0.0.1 -p "$PORT" \
-  -r "$RULES" -m "$softmem" -a "$tmp/checkpw" -P "$SUBPORT" -T "$SMTPSPORT" \
+  -r "$RULES" -m "$softmem" -a "$H/bin/qmail-checkpassword" -P "$SUBPORT" -T "$SMTPSPORT" \
   >"$tmp/services.log" 2>&1
 ok $? "the services script writes rc, the run scripts and the rules"
 is "$(stat -c %U "$LOGDIR")" "$U_QMAILL" "the log directory belongs to qmaill"
@@ -193,6 +194,10 @@ ok $? "the submitted message is delivered"
 tls_send "$SUBPORT" classic-noauth --tls
 grep -q '530 authentication required' "$tmp/swaks.log"
 ok $? "submission without AUTH: 530"
+tls_send "$SUBPORT" classic-badpw --tls --auth PLAIN \
+  --auth-user "$MAILUSER" --auth-password wrong
+grep -q '535 authentication failed' "$tmp/swaks.log"
+ok $? "submission with a wrong password: 535"
 wait_for 10 tls_send "$SMTPSPORT" classic-smtps --tls-on-connect \
   --auth LOGIN --auth-user "$MAILUSER" --auth-password secret
 ok $? "SMTPS: implicit TLS and AUTH LOGIN"

@@ -124,10 +124,10 @@ try:
     # program put in place of the unit's placeholder
     smtps_exec = unit_value("qmail-smtps@.service", "ExecStart") or ""
     sub_exec = unit_value("qmail-submission@.service", "ExecStart") or ""
-    t.ok("qmail-tlsd" in smtps_exec and "/usr/bin/checkpassword" in
+    t.ok("qmail-tlsd" in smtps_exec and "qmail-checkpassword" in
          smtps_exec, "qmail-smtps@.service runs qmail-tlsd, qmail-smtpd "
          "and a checkpassword program")
-    t.ok("qmail-tlsd" not in sub_exec and "/usr/bin/checkpassword" in
+    t.ok("qmail-tlsd" not in sub_exec and "qmail-checkpassword" in
          sub_exec and unit_value("qmail-submission@.service",
                                  "Environment") == "SMTPAUTH_REQUIRED=1",
          "qmail-submission@.service requires AUTH")
@@ -151,7 +151,7 @@ try:
                     "[ \"$(tr '\\0' ' ' <&3)\" = 'joe secret  ' ] && "
                     "exec \"$@\"\nexit 1\n")
         os.chmod(chk, 0o755)
-        argv = [chk if a == "/usr/bin/checkpassword" else
+        argv = [chk if a.endswith("/bin/qmail-checkpassword") else
                 ME if a == "%H" else a for a in shlex.split(smtps_exec)]
         sport = 22190 + os.getpid() % 10
         ssock = subprocess.Popen([SA, "--inetd", "--accept", "-l",

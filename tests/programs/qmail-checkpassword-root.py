@@ -147,6 +147,21 @@ try:
     t.eq(rc, 1, "wrong password: exit 1")
     t.ok(not os.path.exists(os.path.join(TOP, "ran")),
          "wrong password: the program does not run")
+    # yescrypt (Debian's chpasswd default) needs megabytes: too little
+    # address space is a temporary failure, never "wrong password"
+    lim = shutil.which("softlimit")
+    if lim is None:
+        t.skip("a hash crypt cannot compute for lack of memory: exit 111",
+               "no softlimit (daemontools)")
+    else:
+        with open(REC, "wb") as f:
+            f.write(NAME.encode() + b"\0" + PASSWORD.encode() + b"\0x\0")
+        p = subprocess.run([lim, "-m", "8000000", "sh", "-c",
+                            'exec "$@" 3<"$REC"', "sh", CHK, "true"],
+                           env=dict(os.environ, REC=REC), capture_output=True,
+                           timeout=60)
+        t.eq(p.returncode, 111, "a hash crypt cannot compute for lack of "
+             "memory: exit 111, not 1") or t.diag(repr(p.stderr))
     t.eq(check(NAME, PASSWORD[:-1], ["true"])[0], 1,
          "password missing its last character: exit 1")
     t.eq(check(NAME, PASSWORD + "x", ["true"])[0], 1,
