@@ -22,7 +22,8 @@ BARELF = "451 See http://pobox.com/~djb/docs/smtplf.html."
 NOGW = "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
 SIZE = "552 sorry, that message size exceeds my databytes limit (#5.3.4)"
 with open(SMTPD, "rb") as f:
-    SANITIZED = b"AddressSanitizer" in f.read()
+    _image = f.read()
+    SANITIZED = b"__asan_init" in _image or b"AddressSanitizer" in _image
 # Peak resident memory allowed, whatever the input (ASan's shadow memory
 # needs far more, but it too must not grow with the input).
 RSS_BOUND_KB = 400 * 1024 if SANITIZED else 8 * 1024
