@@ -229,6 +229,8 @@ temp_control(void)
 
 /* --- the connection ------------------------------------------------- */
 
+static void tlsc_finish(void);
+
 /* quit_fast - say QUIT without waiting for the answer, and close */
 static void
 quit_fast(void)
@@ -240,6 +242,7 @@ quit_fast(void)
 	(void)iobuf_flush(&rm.to);
 	close(rm.smtpfd);
 	rm.smtpfd = -1;
+	tlsc_finish();
 }
 
 /* dropped - the connection failed under us */
@@ -731,6 +734,27 @@ tlsc_reap(void)
 		(void)proc_wait(rm.tlsc, &status);
 	}
 	rm.tlsc = 0;
+}
+
+/*
+ * tlsc_finish - once the plain-text end is closed, give qmail-tlsc up to
+ * a second to pass the QUIT on and close the TLS session, then reap it
+ * (stopping it if it is still there), so that it never outlives us.
+ */
+static void
+tlsc_finish(void)
+{
+	const struct timespec pause = {0, 10 * 1000 * 1000};
+	int status, i;
+
+	for (i = 0; i < 100 && rm.tlsc > 0; i++) {
+		if (proc_wait_nohang(rm.tlsc, &status) != 0) {
+			rm.tlsc = 0;
+			return;
+		}
+		(void)nanosleep(&pause, NULL);
+	}
+	tlsc_reap();
 }
 
 /*
