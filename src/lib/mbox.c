@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "fmt.h"
 #include "fsync.h"
 #include "lock.h"
@@ -26,10 +27,9 @@ static const char from_[] = "From ";
 static int
 mbox_lock(int fd, unsigned int timeout_seconds)
 {
-	struct timespec now, deadline, pause = { 0, MBOX_LOCK_POLL_NS };
+	struct timespec deadline, pause = { 0, MBOX_LOCK_POLL_NS };
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_seconds;
+	deadline_set(&deadline, timeout_seconds);
 	for (;;) {
 		if (lock_exclusive_nowait(fd) == 0) {
 			if (lock_ofd_exclusive_nowait(fd) == 0)
@@ -39,10 +39,7 @@ mbox_lock(int fd, unsigned int timeout_seconds)
 			lock_unlock(fd);
 		} else if (errno != EWOULDBLOCK)
 			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > deadline.tv_sec ||
-		    (now.tv_sec == deadline.tv_sec &&
-			now.tv_nsec >= deadline.tv_nsec)) {
+		if (deadline_ms_left(&deadline) == 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "deadline.h"
 #include "tlsrelay.h"
 
 const char *
@@ -53,21 +54,6 @@ tlsrelay_context_new(const SSL_METHOD *method)
 	return ctx;
 }
 
-/* millis_until - milliseconds from now until deadline (at least 0) */
-static int
-millis_until(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms < 0)
-		return 0;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
 int
 tlsrelay_handshake(SSL *ssl, int net_in, int net_out, unsigned long seconds,
     int *sslerr)
@@ -77,8 +63,7 @@ tlsrelay_handshake(SSL *ssl, int net_in, int net_out, unsigned long seconds,
 	int r, e, ms;
 
 	*sslerr = 0;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)seconds;
+	deadline_set(&deadline, seconds);
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
@@ -96,7 +81,7 @@ tlsrelay_handshake(SSL *ssl, int net_in, int net_out, unsigned long seconds,
 			*sslerr = e;
 			return -1;
 		}
-		ms = millis_until(&deadline);
+		ms = deadline_ms_left(&deadline);
 		if (ms == 0) {
 			errno = ETIMEDOUT;
 			return -1;

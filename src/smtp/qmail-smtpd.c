@@ -42,6 +42,7 @@
 #include "conf.h"
 #include "control.h"
 #include "date822.h"
+#include "deadline.h"
 #include "domainmap.h"
 #include "fmt.h"
 #include "iobuf.h"
@@ -974,18 +975,17 @@ static int
 auth_wait(pid_t pid, unsigned long seconds, int *status)
 {
 	struct timespec pause = { 0, 1000000 }; /* 1 ms, doubling */
-	struct timespec start, now;
+	struct timespec deadline;
 	pid_t r;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline_set(&deadline, seconds);
 	for (;;) {
 		r = proc_wait_nohang(pid, status);
 		if (r == pid)
 			return 0;
 		if (r == -1)
 			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((unsigned long)(now.tv_sec - start.tv_sec) >= seconds) {
+		if (deadline_ms_left(&deadline) == 0) {
 			kill(pid, SIGKILL);
 			(void)proc_wait(pid, status);
 			return -1;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "fmt.h"
@@ -123,19 +124,6 @@ endpoint_host(const struct endpoint *e, char *host, size_t size)
 	return host;
 }
 
-/* ms_left - milliseconds until deadline (0 if past) */
-static int
-ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
 /* wait_fd - poll fd for events until the deadline: 1 ready, 0 not */
 static int
 wait_fd(int fd, short events, const struct timespec *deadline)
@@ -146,7 +134,7 @@ wait_fd(int fd, short events, const struct timespec *deadline)
 	p.fd = fd;
 	p.events = events;
 	for (;;) {
-		r = poll(&p, 1, ms_left(deadline));
+		r = poll(&p, 1, deadline_ms_left(deadline));
 		if (r == -1 && errno == EINTR)
 			continue;
 		return r == 1;
@@ -207,8 +195,7 @@ ident_query(const struct endpoint *local, const struct endpoint *remote,
 	int fd, err;
 	socklen_t errlen = sizeof(err);
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)timeout;
+	deadline_set(&deadline, timeout);
 	memcpy(&from, &local->sa, sizeof(from));
 	memcpy(&to, &remote->sa, sizeof(to));
 	if (from.ss_family == AF_INET) {
