@@ -15,6 +15,19 @@ deadline_set(struct timespec *d, unsigned long seconds)
 	d->tv_sec += (time_t)seconds;
 }
 
+void
+deadline_add(struct timespec *d, unsigned long seconds)
+{
+	time_t room = (time_t)INT_MAX * 4 - d->tv_sec;
+
+	/* the clock starts near zero, so INT_MAX * 4 seconds is "never" */
+	if (room <= 0)
+		return;
+	if (seconds > (unsigned long)room)
+		seconds = (unsigned long)room;
+	d->tv_sec += (time_t)seconds;
+}
+
 int
 deadline_ms_left(const struct timespec *d)
 {

@@ -14,6 +14,9 @@
  * for PIPE_BUF bytes (a pipe) or a fair part of the send buffer (a
  * socket); a bigger write(2) could then block with no timeout at all.
  * So with a timeout, writes go out in pieces of at most PIPE_BUF bytes.
+ *
+ * A deadline shortens each wait to the time left before it, so an
+ * exchange that has run out of time fails at its next wait.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "deadline.h"
 #include "iobuf.h"
 
 void
@@ -34,6 +38,45 @@ iobuf_init(struct iobuf *b, int fd, char *space, size_t size, int timeout_ms)
 	b->pos = 0;
 	b->len = 0;
 	b->timeout_ms = timeout_ms;
+	b->deadline = NULL;
+}
+
+void
+iobuf_deadline(struct iobuf *b, const struct timespec *d)
+{
+	b->deadline = d;
+}
+
+/*
+ * iobuf_wait_ms - how long the next wait of b may last: b's timeout cut
+ * to the time left before its deadline; -1 for no limit at all.  When
+ * the deadline has already passed, -1 with errno ETIMEDOUT and *expired
+ * set.
+ */
+static int
+iobuf_wait_ms(const struct iobuf *b, int *expired)
+{
+	int left;
+
+	*expired = 0;
+	if (b->deadline == NULL)
+		return b->timeout_ms;
+	left = deadline_ms_left(b->deadline);
+	if (left == 0) {
+		*expired = 1;
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (b->timeout_ms >= 0 && b->timeout_ms < left)
+		return b->timeout_ms;
+	return left;
+}
+
+/* iobuf_limited - 1 when waits of b are bounded by a timeout or deadline */
+static int
+iobuf_limited(const struct iobuf *b)
+{
+	return b->timeout_ms >= 0 || b->deadline != NULL;
 }
 
 /* iobuf_now_ms - a monotonic clock in milliseconds */
@@ -97,13 +140,18 @@ static ssize_t
 iobuf_sys_read(struct iobuf *b, void *p, size_t n)
 {
 	ssize_t r;
+	int expired;
+	int wait_ms;
 
 	if (n > SSIZE_MAX)
 		n = SSIZE_MAX;
 	for (;;) {
-		if (b->timeout_ms >= 0 &&
-		    iobuf_wait(b->fd, POLLIN, b->timeout_ms) == -1)
-			return -1;
+		if (iobuf_limited(b)) {
+			wait_ms = iobuf_wait_ms(b, &expired);
+			if (expired ||
+			    iobuf_wait(b->fd, POLLIN, wait_ms) == -1)
+				return -1;
+		}
 		r = read(b->fd, p, n);
 		if (r >= 0)
 			return r;
@@ -112,7 +160,7 @@ iobuf_sys_read(struct iobuf *b, void *p, size_t n)
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
 		/* non-blocking descriptor: wait for data */
-		if (b->timeout_ms < 0 && iobuf_wait(b->fd, POLLIN, -1) == -1)
+		if (!iobuf_limited(b) && iobuf_wait(b->fd, POLLIN, -1) == -1)
 			return -1;
 	}
 }
@@ -126,16 +174,21 @@ iobuf_sys_write(struct iobuf *b, const char *p, size_t n, size_t *done)
 {
 	size_t chunk;
 	ssize_t w;
+	int expired;
+	int wait_ms;
 
 	*done = 0;
 	while (*done < n) {
-		if (b->timeout_ms >= 0 &&
-		    iobuf_wait(b->fd, POLLOUT, b->timeout_ms) == -1)
-			return -1;
+		if (iobuf_limited(b)) {
+			wait_ms = iobuf_wait_ms(b, &expired);
+			if (expired ||
+			    iobuf_wait(b->fd, POLLOUT, wait_ms) == -1)
+				return -1;
+		}
 		chunk = n - *done;
 		if (chunk > SSIZE_MAX)
 			chunk = SSIZE_MAX;
-		if (b->timeout_ms >= 0 && chunk > PIPE_BUF)
+		if (iobuf_limited(b) && chunk > PIPE_BUF)
 			chunk = PIPE_BUF;
 		w = write(b->fd, p + *done, chunk);
 		if (w > 0) {
@@ -151,7 +204,7 @@ iobuf_sys_write(struct iobuf *b, const char *p, size_t n, size_t *done)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (b->timeout_ms < 0 && iobuf_wait(b->fd, POLLOUT, -1) == -1)
+		if (!iobuf_limited(b) && iobuf_wait(b->fd, POLLOUT, -1) == -1)
 			return -1;
 	}
 	return 0;

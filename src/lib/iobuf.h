@@ -6,12 +6,18 @@
  * every read or write first waits with poll(2); a peer that stalls longer
  * makes the call fail with ETIMEDOUT.  EINTR is retried.  EAGAIN on a
  * non-blocking descriptor is waited out with poll.
+ *
+ * A deadline (iobuf_deadline) bounds the whole of an exchange rather than
+ * each wait: once the monotonic clock passes it, every read or write that
+ * would wait fails with ETIMEDOUT, however steadily the peer trickles.
  */
 #ifndef IOBUF_H
 #define IOBUF_H
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include <time.h>
 
 #include "bytes.h"
 
@@ -22,11 +28,20 @@ struct iobuf {
 	size_t pos;	/* reading: next unread byte */
 	size_t len;	/* reading: end of buffered data; writing: pending */
 	int timeout_ms; /* -1: wait forever */
+	const struct timespec *deadline; /* NULL: none; the caller's */
 };
 
 /* iobuf_init - use space[0..size) to buffer fd (size > 0) */
 void iobuf_init(struct iobuf *b, int fd, char *space, size_t size,
     int timeout_ms);
+
+/*
+ * iobuf_deadline - bound every later wait of b by the monotonic time *d
+ * (see deadline.h), as well as by b's timeout; NULL removes the bound.
+ * *d stays the caller's: moving it later (deadline_add) extends the
+ * limit, as a server does that allows a minimum transfer rate.
+ */
+void iobuf_deadline(struct iobuf *b, const struct timespec *d);
 
 /*
  * iobuf_fill - make sure some unread data is buffered.  Returns the

@@ -32,6 +32,7 @@ FUZZ_SRCS_fuzz_smtp_data    = src/lib/smtpin.c src/lib/bytes.c src/lib/fmt.c
 FUZZ_SRCS_fuzz_smtp_reply   = src/lib/smtpreply.c src/lib/bytes.c src/lib/fmt.c
 FUZZ_SRCS_fuzz_base64       = src/lib/base64.c
 FUZZ_SRCS_fuzz_netstring    = src/lib/netstring.c src/lib/bytes.c src/lib/fmt.c \
+                              src/lib/deadline.c \
                               src/lib/iobuf.c
 
 FUZZ_BINS = $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))

@@ -49,6 +49,23 @@ test_huge(void **state)
 	assert_int_equal(deadline_ms_left(&d), INT_MAX);
 }
 
+static void
+test_add(void **state)
+{
+	struct timespec d;
+	int ms;
+
+	(void)state;
+	deadline_set(&d, 1);
+	deadline_add(&d, 9);
+	ms = deadline_ms_left(&d);
+	assert_true(ms > 9000);
+	assert_true(ms <= 10000);
+	deadline_add(&d, (unsigned long)-1);
+	assert_int_equal(deadline_ms_left(&d), INT_MAX);
+	assert_true(d.tv_sec > 0);
+}
+
 int
 main(void)
 {
@@ -56,6 +73,7 @@ main(void)
 		cmocka_unit_test(test_future),
 		cmocka_unit_test(test_passed),
 		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_add),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "bytes.h"
+#include "deadline.h"
 #include "iobuf.h"
 
 /* A short timeout for the tests that wait for nothing. */
@@ -823,6 +824,90 @@ test_mixed_getline_and_read(void **state)
 	close(fd);
 }
 
+/*
+ * A passed deadline fails a read even with data waiting and no timeout;
+ * moving it later lets the read go on, and removing it lifts the bound.
+ */
+static void
+test_deadline_bounds_reads(void **state)
+{
+	struct timespec d;
+	char space[16];
+	struct iobuf b;
+	char c;
+	int fd[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0);
+	assert_int_equal(write(fd[1], "ab", 2), 2);
+	iobuf_init(&b, fd[0], space, 1, -1);
+	deadline_set(&d, 0);
+	d.tv_sec -= 1;
+	iobuf_deadline(&b, &d);
+	errno = 0;
+	assert_int_equal(iobuf_getc(&b, &c), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	deadline_add(&d, 60);
+	assert_int_equal(iobuf_getc(&b, &c), 1);
+	assert_int_equal(c, 'a');
+	d.tv_sec -= 120;
+	iobuf_deadline(&b, NULL);
+	assert_int_equal(iobuf_getc(&b, &c), 1);
+	assert_int_equal(c, 'b');
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/* A silent peer fails a read at the deadline, before a long timeout. */
+static void
+test_deadline_shortens_timeout(void **state)
+{
+	struct timespec d;
+	char space[16];
+	struct iobuf b;
+	char c;
+	int fd[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0);
+	iobuf_init(&b, fd[0], space, sizeof(space), 3600 * 1000);
+	deadline_set(&d, 0);
+	d.tv_nsec += SHORT_MS * 1000 * 1000;
+	if (d.tv_nsec >= 1000000000L) {
+		d.tv_sec++;
+		d.tv_nsec -= 1000000000L;
+	}
+	iobuf_deadline(&b, &d);
+	errno = 0;
+	assert_int_equal(iobuf_getc(&b, &c), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/* A passed deadline fails a write too. */
+static void
+test_deadline_bounds_writes(void **state)
+{
+	struct timespec d;
+	char space[16];
+	struct iobuf b;
+	int fd[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0);
+	iobuf_init(&b, fd[1], space, sizeof(space), -1);
+	deadline_set(&d, 0);
+	d.tv_sec -= 1;
+	iobuf_deadline(&b, &d);
+	assert_int_equal(iobuf_puts(&b, "x"), 0);
+	errno = 0;
+	assert_int_equal(iobuf_flush(&b), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	close(fd[0]);
+	close(fd[1]);
+}
+
 int
 main(void)
 {
@@ -851,6 +936,9 @@ main(void)
 	    cmocka_unit_test(test_bad_descriptor),
 	    cmocka_unit_test(test_signals_do_not_fail_reads),
 	    cmocka_unit_test(test_mixed_getline_and_read),
+	    cmocka_unit_test(test_deadline_bounds_reads),
+	    cmocka_unit_test(test_deadline_shortens_timeout),
+	    cmocka_unit_test(test_deadline_bounds_writes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
