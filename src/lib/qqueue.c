@@ -128,14 +128,43 @@ qqueue_switch(struct qqueue *q)
 	iobuf_init(&q->out, q->envfd, q->space, sizeof(q->space), -1);
 }
 
-/* qqueue_env - one envelope record: letter, address, NUL */
+int
+qqueue_address_check(const char *addr, size_t len)
+{
+	if (len > QQUEUE_ADDR_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (memchr(addr, '\r', len) != NULL ||
+	    memchr(addr, '\n', len) != NULL ||
+	    memchr(addr, '\0', len) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * qqueue_env - one envelope record: letter, address, NUL.  An address
+ * qmail-queue would refuse gives the message up, with its code kept for
+ * qqueue_close.
+ */
 static void
 qqueue_env(struct qqueue *q, char letter, const char *addr)
 {
+	size_t len = strlen(addr);
+
+	if (qqueue_address_check(addr, len) == -1) {
+		if (q->refused == 0)
+			q->refused =
+			    errno == E2BIG ? QQ_ADDR_TOO_LONG : QQ_ADDR_BAD;
+		q->failed = 1;
+		return;
+	}
 	if (q->failed || q->envfd == -1)
 		return;
 	if (iobuf_write(&q->out, &letter, 1) == -1 ||
-	    iobuf_write(&q->out, addr, strlen(addr) + 1) == -1)
+	    iobuf_write(&q->out, addr, len + 1) == -1)
 		q->failed = 1;
 }
 
@@ -179,6 +208,8 @@ qqueue_close(struct qqueue *q)
 		return QQUEUE_CRASHED;
 	}
 	q->pid = -1;
+	if (q->refused != 0)
+		return q->refused;
 	if (proc_status_exited(status, &code)) {
 		if (code == 0 && q->failed)
 			return QQ_READ;
@@ -203,6 +234,8 @@ qqueue_strerror(int code)
 		return "";
 	case QQ_ADDR_TOO_LONG:
 		return "Denvelope address too long for qq (#5.1.3)";
+	case QQ_ADDR_BAD:
+		return "Denvelope address contains CR or LF (#5.1.3)";
 	case QQ_PERM_REFUSED:
 		return "Dmail server permanently rejected message (#5.3.0)";
 	case QQ_NOMEM:

@@ -32,6 +32,23 @@
  * in a way qmail-queue's own code does not explain. */
 #define QQUEUE_CRASHED 81
 
+/*
+ * The longest envelope address qmail-queue takes: 1002 bytes, not counting
+ * the F or T before it and the NUL after it, as in qmail.  A longer one is
+ * exit 11 (QQ_ADDR_TOO_LONG).
+ */
+#define QQUEUE_ADDR_MAX 1002
+
+/*
+ * qmail-queue's exit code for an envelope address holding CR or LF, which
+ * would become a line break wherever the address is written into a header
+ * (Return-Path, a bounce's To).  Permanent, like every code from 11 to 40;
+ * not one of qmail's codes (qmail queues such an address).
+ */
+#ifndef QQ_ADDR_BAD
+#define QQ_ADDR_BAD 12
+#endif
+
 struct qqueue {
 	pid_t pid;
 	int msgfd;	/* our end of the child's fd 0 */
@@ -40,6 +57,7 @@ struct qqueue {
 	struct iobuf out;
 	char space[16384];
 	size_t msgbytes; /* bytes of message written so far (saturating) */
+	int refused;	/* 0, or the code an unacceptable address earned */
 };
 
 /*
@@ -65,12 +83,22 @@ int qqueue_put_fd(struct qqueue *q, int fd);
 void qqueue_puts(struct qqueue *q, const char *s);
 
 /*
- * qqueue_from - end the message and give the envelope sender (which must
- * not contain a NUL; "" is the null sender).
+ * qqueue_address_check - whether addr[0..len) may be an envelope address:
+ * 0, or -1 with errno E2BIG (longer than QQUEUE_ADDR_MAX) or EINVAL (it
+ * holds CR, LF or NUL).  Callers may check early to refuse one address
+ * with a clear reply; qqueue_from and qqueue_to check anyway.
+ */
+int qqueue_address_check(const char *addr, size_t len);
+
+/*
+ * qqueue_from - end the message and give the envelope sender (a C string;
+ * "" is the null sender).  A sender that fails qqueue_address_check is
+ * not written: the message is given up as by qqueue_fail, and
+ * qqueue_close returns QQ_ADDR_TOO_LONG or QQ_ADDR_BAD.
  */
 void qqueue_from(struct qqueue *q, const char *sender);
 
-/* qqueue_to - one envelope recipient (no NUL inside) */
+/* qqueue_to - one envelope recipient, checked as by qqueue_from */
 void qqueue_to(struct qqueue *q, const char *recipient);
 
 /*
@@ -82,10 +110,13 @@ void qqueue_fail(struct qqueue *q);
 
 /*
  * qqueue_close - end the envelope, wait for the child and return its exit
- * code: 0 when the message is queued.  A remembered write failure with a
- * child that still exited 0 gives 54 (qmail-queue cannot have read what
- * we meant); a child killed by a signal gives QQUEUE_CRASHED; a child that
- * could not be reaped gives QQUEUE_CRASHED too.  Safe to call once.
+ * code: 0 when the message is queued.  An address refused by qqueue_from
+ * or qqueue_to gives its code (11 or 12) whatever the child did, and the
+ * envelope is not ended, so nothing is queued.  A remembered write
+ * failure with a child that still exited 0 gives 54 (qmail-queue cannot
+ * have read what we meant); a child killed by a signal gives
+ * QQUEUE_CRASHED; a child that could not be reaped gives QQUEUE_CRASHED
+ * too.  Safe to call once.
  */
 int qqueue_close(struct qqueue *q);
 

@@ -19,7 +19,8 @@
  *   0 the server said K; 31 it said D; 71 it said Z;
  *   72 the last server tried timed out connecting, 73 refused it;
  *   74 talking to the server failed (timeout, dropped, a bad answer);
- *   11 an address too long; 31 an envelope too long;
+ *   11 an address too long; 12 an address holding CR or LF;
+ *   31 an envelope too long;
  *   51 out of memory; 53 the temporary file could not be written;
  *   54 reading the message or the envelope failed;
  *   55 control/qmqpservers missing, unreadable or naming no address;
@@ -43,14 +44,16 @@
 #include "iobuf.h"
 #include "netconn.h"
 #include "netstring.h"
+#include "qqueue.h"
 #include "sig.h"
 
 #define QMQPC_PORT 628
 /* Timeouts, as in qmail: connecting, and each wait for the server. */
 #define QMQPC_CONNECT_TIMEOUT 10
 #define QMQPC_DATA_TIMEOUT 60
-/* qmail-queue's limits: an address, the whole envelope. */
-#define QMQPC_ADDR_MAX 1003
+/* qmail-queue's limits: an address (1002 bytes without its letter and
+ * NUL), the whole envelope. */
+#define QMQPC_ADDR_MAX QQUEUE_ADDR_MAX
 #define QMQPC_ENVELOPE_MAX ((size_t)64 * 1024 * 1024)
 /* The longest answer we read; a longer one is a communication failure. */
 #define QMQPC_ANSWER_MAX 4096
@@ -138,7 +141,8 @@ qmqpc_message(struct qmqpc *s)
 static void
 qmqpc_envelope(struct qmqpc *s)
 {
-	struct bytes line = BYTES_INIT(QMQPC_ADDR_MAX + 3);
+	/* letter, address, NUL, and one byte to see a longer address */
+	struct bytes line = BYTES_INIT(QMQPC_ADDR_MAX + 4);
 	struct iobuf in;
 	int first = 1, r;
 
@@ -160,6 +164,11 @@ qmqpc_envelope(struct qmqpc *s)
 			break; /* the empty record */
 		if (line.len < 2 || line.s[0] != (first ? 'F' : 'T'))
 			_exit(QQ_ENVELOPE);
+		if (line.len - 2 > QMQPC_ADDR_MAX)
+			_exit(QQ_ADDR_TOO_LONG);
+		if (memchr(line.s, '\r', line.len) != NULL ||
+		    memchr(line.s, '\n', line.len) != NULL)
+			_exit(QQ_ADDR_BAD);
 		if (netstring_append(&s->after, line.s + 1, line.len - 2) ==
 		    -1) {
 			if (errno == ENOMEM)

@@ -138,7 +138,8 @@ qmqpd_message(struct qmqpd *s, size_t len)
 /*
  * qmqpd_address - the next address netstring into s->addr as a C
  * string; returns 1, or 0 when it is unacceptable (too long, or holding
- * a NUL byte), having read it all the same.
+ * a NUL, CR or LF byte: a line break would let the address forge header
+ * lines wherever it is written into one), having read it all the same.
  */
 static int
 qmqpd_address(struct qmqpd *s)
@@ -160,7 +161,9 @@ qmqpd_address(struct qmqpd *s)
 	qmqpd_comma(s);
 	if (bytes_cstr(&s->addr) == NULL)
 		_exit(QMQPD_EXIT_RESOURCES);
-	return memchr(s->addr.s, '\0', s->addr.len) == NULL;
+	return memchr(s->addr.s, '\0', s->addr.len) == NULL &&
+	    memchr(s->addr.s, '\r', s->addr.len) == NULL &&
+	    memchr(s->addr.s, '\n', s->addr.len) == NULL;
 }
 
 /* qmqpd_received - qmail-qmqpd's Received field, from the TCP* variables */

@@ -81,7 +81,7 @@
 enum qmtpd_rcpt {
 	RCPT_QUEUED = 'Q',    /* given to qmail-queue: the package's answer */
 	RCPT_NOGATEWAY = 'D', /* not in rcpthosts */
-	RCPT_BAD = 'L'        /* too long, or holds a NUL */
+	RCPT_BAD = 'L'        /* too long, or holds a NUL, CR or LF */
 };
 
 struct qmtpd {
@@ -237,7 +237,8 @@ qmtpd_message(struct qmtpd *s, size_t len, int crlf)
 /*
  * qmtpd_address - read len bytes of address into s->addr (with
  * RELAYCLIENT appended when given) as a C string; returns 1, or 0 when
- * it is unacceptable (too long, or holding a NUL), read all the same.
+ * it is unacceptable (too long, or holding a NUL, CR or LF), read all the
+ * same.
  */
 static int
 qmtpd_address(struct qmtpd *s, size_t len, int relay)
@@ -261,7 +262,11 @@ qmtpd_address(struct qmtpd *s, size_t len, int relay)
 			qmtpd_exit(QMTPD_EXIT_RESOURCES);
 		qmtpd_input_failed();
 	}
-	if (memchr(s->addr.s, '\0', s->addr.len) != NULL)
+	/* a line break would let the address forge header lines wherever
+	 * it is written into one (a bounce's To, a Return-Path) */
+	if (memchr(s->addr.s, '\0', s->addr.len) != NULL ||
+	    memchr(s->addr.s, '\r', s->addr.len) != NULL ||
+	    memchr(s->addr.s, '\n', s->addr.len) != NULL)
 		return 0;
 	if (extra > 0 && bytes_append_str(&s->addr, s->relayclient) == -1)
 		qmtpd_exit(QMTPD_EXIT_RESOURCES);

@@ -40,9 +40,13 @@
 #include "fsync.h"
 #include "ids.h"
 #include "iobuf.h"
+#include "qqueue.h"
 
-/* qmail's limit on one envelope address, kept for compatibility. */
-#define QQ_ADDR_MAX 1003
+/*
+ * qmail's limit on one envelope address, kept for compatibility: 1002
+ * bytes, not counting the F or T before it and the NUL after it.
+ */
+#define QQ_ADDR_MAX QQUEUE_ADDR_MAX
 
 /* A caller that keeps qmail-queue waiting longer than a day is gone. */
 #define QQ_DEATH_SECONDS 86400
@@ -222,7 +226,10 @@ qq_copy_message(struct iobuf *in, struct iobuf *out)
 
 /*
  * qq_copy_address - one NUL-terminated address from the envelope to out,
- * with its NUL.  Longer than QQ_ADDR_MAX is refused permanently, as qmail.
+ * with its NUL.  Longer than QQ_ADDR_MAX is refused permanently, as qmail
+ * (exit 11).  A CR or LF is refused permanently too (exit 12, not
+ * qmail's): written into a header (a bounce's To, a Return-Path) it would
+ * end the line and let the address make headers of its own.
  */
 static void
 qq_copy_address(struct iobuf *env, struct iobuf *out)
@@ -241,6 +248,8 @@ qq_copy_address(struct iobuf *env, struct iobuf *out)
 			qq_die(QQ_WRITE);
 		if (c == '\0')
 			return;
+		if (c == '\r' || c == '\n')
+			qq_die(QQ_ADDR_BAD);
 		if (++len > QQ_ADDR_MAX)
 			qq_die(QQ_ADDR_TOO_LONG);
 	}

@@ -66,6 +66,10 @@
 #define SEND_RECORD_BYTES (SPAWN_ADDR_MAX + 2) /* a record, with its NUL */
 #define SEND_COMMAND_BACKLOG 65536    /* commands queued for one spawn */
 #define SEND_PATH_MAX 128
+/* A bounce carries the original's header (at most this much of it) and
+ * at most control/bouncemaxbytes (default this) of its body. */
+#define SEND_BOUNCE_HEADER_MAX 100000
+#define SEND_BOUNCE_BODY_DEFAULT 50000
 
 static const char *const chan_dir[CHANNELS] = {"local", "remote"};
 static const int chan_skip[CHANNELS] = {10, 20};
@@ -149,6 +153,7 @@ static struct {
 	unsigned long long masterdelid;
 	time_t recent;
 	unsigned long lifetime;
+	unsigned long bouncemaxbytes; /* body bytes in a bounce; 0: all */
 	struct bytes bouncefrom, bouncehost, doublebounceto, doublebouncehost;
 	struct domainmap vdoms;
 	struct bytes vdomlist;
@@ -380,6 +385,9 @@ controls_read(unsigned long conc[CHANNELS])
 	me = r ? &ctl_me : NULL;
 	S.lifetime = 604800;
 	if (control_readint(&S.lifetime, "control/queuelifetime") == -1)
+		return -1;
+	S.bouncemaxbytes = SEND_BOUNCE_BODY_DEFAULT;
+	if (control_readint(&S.bouncemaxbytes, "control/bouncemaxbytes") == -1)
 		return -1;
 	if (controls_read_conc(conc) == -1)
 		return -1;
@@ -781,7 +789,7 @@ bounce_add(unsigned long long id, const char *recip, const char *report)
 		nomem();
 	(void)bytes_append_str(&t, strip_vdom(recip));
 	for (pos = 1; pos < t.len; pos++)
-		if (t.s[pos] == '\n')
+		if (t.s[pos] == '\n' || t.s[pos] == '\r')
 			t.s[pos] = '_';
 	(void)bytes_append_str(&t, ">:\n");
 	start = t.len;
@@ -841,6 +849,99 @@ qq_copyfile(struct qqueue *q, const char *path, int *failed)
 	close(fd);
 }
 
+/*
+ * qq_copymess - the copy of the original message in a bounce: its header
+ * whole (but at most SEND_BOUNCE_HEADER_MAX bytes) and at most
+ * S.bouncemaxbytes bytes of its body (all of it for 0).  Where the copy
+ * is cut, a line after it says so and how much was left out.
+ */
+static void
+qq_copymess(struct qqueue *q, const char *path, int *failed)
+{
+	char buf[8192], num[FMT_ULONG];
+	unsigned long long copied = 0, left;
+	unsigned long body = 0, room;
+	size_t hlen = 0, i, take;
+	int inheader = 1, nl = 1, cut = 0;
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		if (fd != -1)
+			close(fd);
+		*failed = 1;
+		return;
+	}
+	while (!cut) {
+		r = read(fd, buf, sizeof(buf));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			*failed = 1;
+		if (r <= 0)
+			break;
+		i = 0;
+		/* the header ends with its empty line (or at a first LF) */
+		while (inheader && i < (size_t)r) {
+			if (hlen == SEND_BOUNCE_HEADER_MAX) {
+				cut = 1;
+				break;
+			}
+			hlen++;
+			if (buf[i] == '\n' && nl)
+				inheader = 0;
+			nl = buf[i++] == '\n';
+		}
+		if (!inheader && !cut && i < (size_t)r) {
+			take = (size_t)r - i;
+			if (S.bouncemaxbytes != 0) {
+				room = S.bouncemaxbytes - body;
+				if (take > room) {
+					take = (size_t)room;
+					cut = 1;
+				}
+				body += (unsigned long)take;
+			}
+			i += take;
+			if (take > 0)
+				nl = buf[i - 1] == '\n';
+		}
+		qqueue_put(q, buf, i);
+		copied += i;
+	}
+	close(fd);
+	if (!cut)
+		return;
+	left = (unsigned long long)st.st_size > copied
+	    ? (unsigned long long)st.st_size - copied
+	    : 0;
+	if (!nl)
+		qqueue_puts(q, "\n");
+	qqueue_puts(q, "--- The copy of the message was cut here; ");
+	fmt_ulong(num, left);
+	qqueue_puts(q, num);
+	qqueue_puts(q, " more bytes were left out.\n");
+}
+
+/*
+ * addr_unbreak - a CR or LF in an address becomes '_'.  qmail-queue and
+ * the servers refuse such addresses now, but a queue written by an older
+ * version may hold one, and written raw into a header it would end the
+ * line and make the rest a header field of its own.
+ */
+static void
+addr_unbreak(struct bytes *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->len; i++)
+		if (b->s[i] == '\r' || b->s[i] == '\n')
+			b->s[i] = '_';
+}
+
+/* qq_putquoted - addr (already without CR and LF) as a header shows it */
 static void
 qq_putquoted(struct qqueue *q, const char *addr)
 {
@@ -873,6 +974,9 @@ bounce_inject(unsigned long long id)
 
 	if (!info_read(id, &sender, &birth) || bytes_cstr(&sender) == NULL)
 		goto out;
+	/* it goes into the To and Return-Path fields, and is the bounce's
+	 * envelope recipient */
+	addr_unbreak(&sender);
 	/* "owner-@host-@[]" bounces to "owner-@host" */
 	if (sender.len >= 5 && memcmp(sender.s + sender.len - 4, "-@[]",
 				   4) == 0) {
@@ -948,7 +1052,7 @@ bounce_inject(unsigned long long id)
 	qqueue_puts(&q, "Return-Path: <");
 	qq_putquoted(&q, sender.s);
 	qqueue_puts(&q, ">\n");
-	qq_copyfile(&q, fn_make("mess", id, 1), &failed);
+	qq_copymess(&q, fn_make("mess", id, 1), &failed);
 	if (failed)
 		q.failed = 1;
 	qqueue_from(&q, bsender);

@@ -125,10 +125,18 @@ control("qmqpservers", "127.0.0.2\n")
 t.eq(qmqpc(env=b"Ta@b\0\0"), 91, "envelope without F: exit 91")
 t.eq(qmqpc(env=b"Fa@b\0Tc@d\0"), 91, "envelope without its end: exit 91")
 t.eq(qmqpc(env=b"Fa@b\0Xc@d\0\0"), 91, "envelope with an X record: exit 91")
-t.eq(qmqpc(env=envelope("a@b", ["r" * 1003])), 73,
-     "address of 1003 bytes passes (then: connection refused, 73)")
+t.eq(qmqpc(env=envelope("a@b", ["r" * 1002])), 73,
+     "address of 1002 bytes passes (then: connection refused, 73)")
+t.eq(qmqpc(env=envelope("a@b", ["r" * 1003])), 11,
+     "address of 1003 bytes: exit 11, as qmail-queue")
+t.eq(qmqpc(env=envelope("s" * 1003, ["r"])), 11,
+     "sender of 1003 bytes: exit 11")
 t.eq(qmqpc(env=envelope("a@b", ["r" * 1004])), 11,
      "address of 1004 bytes: exit 11")
+t.eq(qmqpc(env=envelope("x@evil\nBcc: v@a.b", ["r@s"])), 12,
+     "LF in the sender: exit 12, as qmail-queue")
+t.eq(qmqpc(env=envelope("a@b", ["r@s\r"])), 12,
+     "CR in a recipient: exit 12")
 t.eq(qmqpc(), 73, "only server refuses the connection: exit 73")
 
 # --- against qmail-qmqpd under tcpserver ----------------------------------------

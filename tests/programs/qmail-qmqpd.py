@@ -97,7 +97,11 @@ for name, sender, rcpts in [
         ("sender with a NUL", "a\0b", ["c@d"]),
         ("recipient of 1000 bytes", "a@b", ["c@d", "r" * 1000]),
         ("recipient with a NUL", "a@b", ["c@d\0x", "e@f"]),
+        ("sender with LF", "x@evil\nBcc: victim@a.b", ["c@d"]),
+        ("sender with CR", "x@evil\r", ["c@d"]),
+        ("recipient with CR LF", "a@b", ["c@d", "e@f\r\nBcc: v@a.b"]),
         ("huge recipient (1 MB)", "a@b", ["c@d", "r" * 1000000])]:
+    clear_queue()
     answers, rest, rc = qmqpd(request(sender=sender, rcpts=rcpts))
     t.ok(answers == [REFUSED] and rc == 0 and leftovers() == 0,
          name + ": D 'can't accept addresses like that', nothing queued")

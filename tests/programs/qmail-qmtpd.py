@@ -187,8 +187,21 @@ t.ok(len(queued()) == 1 and queued()[0][1] ==
      b"Fa@b.example\0Ta@example.org\0Tc@example.org\0",
      "the others queued")
 clear_queue()
+# CR or LF in an address would become a line break in a header
+answers, _, _ = qmtpd(package(rcpts=["a@example.org",
+                                     "b@example.org\r\nBcc: v@example.org",
+                                     "c\n@example.org", "d\r@example.org"]))
+t.ok(len(answers) == 4 and KOK.match(answers[0]) and
+     answers[1:] == [BADRCPT] * 3,
+     "recipients with CR LF, LF or CR: refused")
+t.ok(len(queued()) == 1 and queued()[0][1] ==
+     b"Fa@b.example\0Ta@example.org\0",
+     "recipients with CR or LF: only the good one queued")
+clear_queue()
 for name, sender in [("sender with a NUL", "a\0b"),
-                     ("sender of 1000 bytes", "s" * 1000)]:
+                     ("sender of 1000 bytes", "s" * 1000),
+                     ("sender with LF", "x@evil.example\nBcc: v@example.org"),
+                     ("sender with CR", "x@evil.example\r")]:
     answers, _, _ = qmtpd(package(sender=sender,
                                   rcpts=["a@example.org", "eve@evil.example"]))
     t.ok(answers == [BADSENDER, NOGATEWAY] and leftovers() == 0,

@@ -79,8 +79,8 @@ instance_reset()
 t.eq(run_queue(b"x\n", envelope("", ["a@b.c"])), 0, "empty sender accepted")
 t.eq(run_queue(b"x\n", envelope("a@b.c", [])), 0, "no recipients accepted")
 t.eq(run_queue(b"", envelope("a@b.c", ["d@e.f"])), 0, "empty message ok")
-t.eq(run_queue(b"x\n", envelope("a" * 1003, ["b" * 1003])), 0,
-     "1003-byte addresses accepted")
+t.eq(run_queue(b"x\n", envelope("a" * 1002, ["b" * 1002])), 0,
+     "1002-byte addresses accepted (qmail's limit)")
 t.eq(len(queue_files("todo")), 4, "four messages in todo/")
 
 # --- message content is not touched ---------------------------------------
@@ -105,7 +105,16 @@ refused(b"x\n", b"Fa@b\0Xc@d\0\0", 91, "recipient not starting with T: 91")
 refused(b"x\n", b"Fa@b\0Tc@d\0", 54, "envelope without final NUL: 54")
 refused(b"x\n", b"Fa@b\0Tc@", 54, "envelope cut inside an address: 54")
 refused(b"x\n", b"", 54, "empty envelope: 54")
+refused(b"x\n", envelope("a" * 1003, ["b"]), 11, "1003-byte sender: 11")
+refused(b"x\n", envelope("a", ["c", "b" * 1003]), 11,
+        "1003-byte recipient: 11")
 refused(b"x\n", envelope("a" * 1004, ["b"]), 11, "1004-byte sender: 11")
+# CR or LF in an address would become a line break in a header: 12
+refused(b"x\n", envelope(b"x@evil\nBcc: victim@a.b", ["b@c.d"]), 12,
+        "LF in the sender: 12")
+refused(b"x\n", envelope(b"x@evil\r", ["b@c.d"]), 12, "CR in the sender: 12")
+refused(b"x\n", envelope("a@b.c", ["ok@c.d", b"b@c.d\r\nX: y"]), 12,
+        "CR LF in a recipient: 12")
 refused(b"x\n", envelope("a", ["b" * 5000]), 11, "5000-byte recipient: 11")
 
 

@@ -343,6 +343,103 @@ def main():
          b"Return-Path: <>\n" in db["mess"], "double bounce text") or t.diag(repr(db["mess"]))
     d.stop()
 
+    # --- a bounce carries the header and at most 50,000 body bytes ---
+    fresh()
+    fail_all = lambda c: (b"D", b"no\n")  # noqa: E731
+    d = Daemons(local_policy=fail_all)
+    head = b"Subject: big\nX-Long: " + b"h" * 60000 + b"\n\n"
+    body = b"".join(b"line %06d of the body\n" % i for i in range(10000))
+    n = queue_msg("joe@remote.example", ["nosuch@test.example"],
+                  head + body)
+    t.ok(d.wait_for(lambda: len(d.rspawn.commands) >= 1),
+         "big message bounced")
+    m = d.rspawn.commands[0]["mess"] if d.rspawn.commands else b""
+    copy = m.split(b"Return-Path: <joe@remote.example>\n", 1)[-1]
+    t.ok(copy.startswith(b"Received: ") and head in copy,
+         "bounce of a big message: the whole header")
+    rest = copy.split(head, 1)[-1]
+    left = len(body) - 50000
+    cut = body[:50000]
+    if not cut.endswith(b"\n"):
+        cut += b"\n"
+    t.eq(rest, cut + b"--- The copy of the message was cut here; %d more "
+         b"bytes were left out.\n" % left,
+         "bounce of a big message: 50,000 body bytes and the cut line") \
+        or t.diag(repr(rest[-300:]))
+    t.ok(b"\n--- Below this line is a copy of the message.\n\n" in m,
+         "bounce of a big message: still QSBMF")
+    d.stop()
+
+    # a header of 150,000 bytes is cut at 100,000
+    fresh()
+    huge = b"Subject: huge\nX-Long: " + b"h" * 150000 + b"\n\nbody\n"
+    queue_msg("joe@remote.example", ["nosuch@test.example"], huge)
+    d = Daemons(local_policy=fail_all)
+    t.ok(d.wait_for(lambda: len(d.rspawn.commands) >= 1),
+         "huge header bounced")
+    m = d.rspawn.commands[0]["mess"] if d.rspawn.commands else b""
+    copy = m.split(b"Return-Path: <joe@remote.example>\n", 1)[-1]
+    rcvd = copy.split(b"Subject: huge\n", 1)[0]
+    total = len(rcvd) + len(huge)
+    t.eq(copy, copy[:100000] + b"\n--- The copy of the message was cut "
+         b"here; %d more bytes were left out.\n" % (total - 100000),
+         "bounce of a huge header: cut after 100,000 bytes") \
+        or t.diag(repr(copy[-200:]))
+    t.ok(copy.startswith(b"Received: ") and copy[:100000].endswith(b"h"),
+         "bounce of a huge header: the first 100,000 bytes of it")
+    d.stop()
+
+    # control/bouncemaxbytes: a smaller limit; a body that fits is whole
+    fresh(extra={"bouncemaxbytes": "17\n"})
+    queue_msg("joe@remote.example", ["nosuch@test.example"],
+              b"Subject: a\n\n0123456789abcdef\nMORE\n")
+    queue_msg("joe@remote.example", ["nosuch@test.example"],
+              b"Subject: b\n\n0123456789abcdef\n")
+    d = Daemons(local_policy=fail_all)
+    t.ok(d.wait_for(lambda: len(d.rspawn.commands) >= 2),
+         "bouncemaxbytes: both bounced")
+    ms = sorted(c["mess"] for c in d.rspawn.commands)
+    a = [x for x in ms if b"Subject: a\n" in x]
+    bb = [x for x in ms if b"Subject: b\n" in x]
+    t.ok(a and a[0].endswith(b"Subject: a\n\n0123456789abcdef\n--- The "
+                             b"copy of the message was cut here; 5 more "
+                             b"bytes were left out.\n"),
+         "bouncemaxbytes 17: 17 body bytes, then the cut line") \
+        or t.diag(repr(a and a[0][-200:]))
+    t.ok(bb and bb[0].endswith(b"Subject: b\n\n0123456789abcdef\n"),
+         "bouncemaxbytes 17: a 17-byte body is not cut")
+    d.stop()
+
+    # --- C19: a sender with CR or LF (an old queue file) makes no header
+    fresh()
+    n = queue_msg("joe@remote.example", ["nosuch@test.example"])
+    evil = b"x@evil.example\r\nBcc: victim@evil.example"
+    todo = qpath("todo", n)
+    env = open(todo, "rb").read()
+    env = env.replace(b"Fjoe@remote.example\0", b"F" + evil + b"\0")
+    with open(todo, "wb") as f:
+        f.write(env)
+    d0 = Daemons(local_policy=fail_all)
+    t.ok(d0.wait_for(lambda: len(d0.rspawn.commands) +
+                     len(d0.lspawn.commands) >= 2),
+         "CR LF sender: bounce made")
+    bounces = [c for c in d0.rspawn.commands + d0.lspawn.commands
+               if c["sender"] == b""]
+    m = bounces[0]["mess"] if bounces else b""
+    hdr = m.split(b"\n\n", 1)[0]
+    t.ok(m and b"\r" not in hdr and
+         not any(ln.startswith(b"Bcc:") for ln in m.split(b"\n")),
+         "CR LF sender: no Bcc header, no CR in the bounce header") \
+        or t.diag(repr(hdr))
+    t.ok(b"\nTo: \"x@evil.example__Bcc: victim\"@evil.example\n" in m and
+         b"\nReturn-Path: <\"x@evil.example__Bcc: victim\"@evil.example>\n"
+         in m, "CR LF sender: To and Return-Path with _ for CR and LF") \
+        or t.diag(repr(m[:600]))
+    t.eq(bounces[0]["recip"] if bounces else None,
+         b"x@evil.example__Bcc: victim@evil.example",
+         "CR LF sender: the bounce goes to the address with _")
+    d0.stop()
+
     # --- triple bounce is dropped ------------------------------------
     fresh(extra={"doublebounceto": "dbl\n"})
     d = Daemons(local_policy=lambda c: (b"D", b"no\n"))

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "exitcodes.h"
 #include "qqueue.h"
 
 static char dir[] = "/tmp/test_qqueue.XXXXXX";
@@ -195,6 +196,96 @@ test_qmailqueue_environment(void **state)
 }
 
 static void
+test_address_check(void **state)
+{
+	static char addr[QQUEUE_ADDR_MAX + 2];
+
+	(void)state;
+	assert_int_equal(QQUEUE_ADDR_MAX, 1002);
+	memset(addr, 'a', sizeof(addr));
+	assert_int_equal(qqueue_address_check(addr, 1002), 0);
+	errno = 0;
+	assert_int_equal(qqueue_address_check(addr, 1003), -1);
+	assert_int_equal(errno, E2BIG);
+	assert_int_equal(qqueue_address_check("", 0), 0);
+	errno = 0;
+	assert_int_equal(qqueue_address_check("a@b\nBcc: c", 11), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(qqueue_address_check("a@b\r", 4), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(qqueue_address_check("a\0b", 3), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+/*
+ * refused_envelope - queue with sender and recipient through a child that
+ * records its envelope and exits 0; returns qqueue_close's code and
+ * leaves the envelope the child got in envfile.
+ */
+static int
+refused_envelope(const char *sender, const char *recipient)
+{
+	char script_body[1024];
+	struct qqueue q;
+
+	snprintf(script_body, sizeof(script_body),
+	    "cat > /dev/null; cat <&1 > '%s'; exit 0", envfile);
+	write_script(script_body);
+	assert_int_equal(qqueue_open(&q, script), 0);
+	qqueue_puts(&q, "x\n");
+	qqueue_from(&q, sender);
+	qqueue_to(&q, "ok@e.f");
+	qqueue_to(&q, recipient);
+	return qqueue_close(&q);
+}
+
+/* the envelope the child got never ends: qmail-queue queues nothing */
+static void
+assert_envelope_unended(void)
+{
+	char buf[4096];
+	size_t n = slurp(envfile, buf, sizeof(buf));
+
+	assert_false(n >= 2 && buf[n - 1] == '\0' && buf[n - 2] == '\0');
+	assert_null(memchr(buf, '\n', n));
+	assert_null(memchr(buf, '\r', n));
+}
+
+static void
+test_too_long_address_refused(void **state)
+{
+	static char addr[QQUEUE_ADDR_MAX + 2];
+
+	(void)state;
+	memset(addr, 'r', QQUEUE_ADDR_MAX + 1);
+	addr[QQUEUE_ADDR_MAX + 1] = '\0';
+	/* 1003 bytes: refused, whatever the child says */
+	assert_int_equal(refused_envelope("a@b.c", addr), QQ_ADDR_TOO_LONG);
+	assert_envelope_unended();
+	assert_int_equal(refused_envelope(addr, "d@e.f"), QQ_ADDR_TOO_LONG);
+	assert_envelope_unended();
+	/* 1002 bytes: fine */
+	addr[QQUEUE_ADDR_MAX] = '\0';
+	assert_int_equal(refused_envelope(addr, addr), 0);
+}
+
+static void
+test_line_break_in_address_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(refused_envelope("x@evil\nBcc: victim@a.b", "d@e.f"),
+	    QQ_ADDR_BAD);
+	assert_envelope_unended();
+	assert_int_equal(refused_envelope("a@b.c", "d@e.f\r"), QQ_ADDR_BAD);
+	assert_envelope_unended();
+	assert_string_equal(qqueue_strerror(QQ_ADDR_BAD),
+	    "Denvelope address contains CR or LF (#5.1.3)");
+	assert_true(qqueue_permanent(QQ_ADDR_BAD));
+}
+
+static void
 test_strerror_wording(void **state)
 {
 	(void)state;
@@ -227,6 +318,9 @@ main(void)
 		cmocka_unit_test(test_killed_child),
 		cmocka_unit_test(test_missing_program),
 		cmocka_unit_test(test_qmailqueue_environment),
+		cmocka_unit_test(test_address_check),
+		cmocka_unit_test(test_too_long_address_refused),
+		cmocka_unit_test(test_line_break_in_address_refused),
 		cmocka_unit_test(test_strerror_wording),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
