@@ -28,6 +28,7 @@
 #include "exitcodes.h"
 #include "iobuf.h"
 #include "qqueue.h"
+#include "quote.h"
 
 /* Most bytes of one header field, continuation lines included. */
 #define INJECT_FIELD_MAX ((size_t)4 * 1024 * 1024)
@@ -136,15 +137,48 @@ check_limit(int rc, const char *what)
 	nomem();
 }
 
-/* getenv_first - the first of the named variables that is set */
+/*
+ * refuse_line_break - an envelope address (or a part of one, or a host
+ * name that goes into one) must not hold CR, LF or NUL: such a byte
+ * would end a header line wherever the address is written (Return-Path,
+ * Delivered-To, a bounce).  Refuse it, permanently, before anything is
+ * queued; what names the source (an option or a variable).
+ */
+static void
+refuse_line_break(const char *what, const char *value, size_t len)
+{
+	if (value == NULL)
+		return;
+	if (memchr(value, '\r', len) != NULL ||
+	    memchr(value, '\n', len) != NULL ||
+	    memchr(value, '\0', len) != NULL)
+		fatalx(EXIT_PERM,
+		    "unable to accept %s: an address may not hold CR, LF or "
+		    "NUL", what);
+}
+
+static void
+refuse_line_break_str(const char *what, const char *value)
+{
+	if (value != NULL)
+		refuse_line_break(what, value, strlen(value));
+}
+
+/*
+ * getenv_first - the first of the named variables that is set, its name
+ * in *name (if not NULL)
+ */
 static const char *
-getenv_first(const char *const *names)
+getenv_first(const char *const *names, const char **name)
 {
 	const char *v;
 
 	for (; *names != NULL; names++)
-		if ((v = getenv(*names)) != NULL)
+		if ((v = getenv(*names)) != NULL) {
+			if (name != NULL)
+				*name = *names;
 			return v;
+		}
 	return NULL;
 }
 
@@ -157,6 +191,7 @@ control_host(struct bytes *out, const char *file, const char *envname,
 
 	bytes_init(out, CONTROL_LINE_BYTES);
 	if (v != NULL) {
+		refuse_line_break_str(envname, v);
 		check_limit(bytes_copy_str(out, v), envname);
 	} else if (control_readline_me(out, file, me, literal) == -1) {
 		fatal(EXIT_TEMP, "unable to read %s", file);
@@ -480,22 +515,18 @@ sink_puts(struct sink *s, const char *str)
 	sink_put(s, str, strlen(str));
 }
 
-/* append_name_phrase - the full name as a phrase, quoted if needed */
+/*
+ * append_name - the full name as a quoted string (always, as qmail
+ * writes it) or, with comment, as a comment; '"' or '(' ')' and '\\'
+ * escaped, control bytes (CR, LF...) written as spaces so the name can
+ * never end the header line.
+ */
 static int
 append_name(struct bytes *b, const char *name, int comment)
 {
 	const char *p;
-	int plain = 1;
 
-	for (p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || *p == ' ' ||
-			((unsigned char)*p >= 128) ||
-			strchr("!#$%&'*+-/=?^_`{|}~", *p) != NULL))
-			plain = 0;
-	if (comment)
-		plain = 0;
-	if (!plain && bytes_append_char(b, comment ? '(' : '"') == -1)
+	if (bytes_append_char(b, comment ? '(' : '"') == -1)
 		return -1;
 	for (p = name; *p; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -509,9 +540,7 @@ append_name(struct bytes *b, const char *name, int comment)
 		if (bytes_append_char(b, (char)c) == -1)
 			return -1;
 	}
-	if (!plain && bytes_append_char(b, comment ? ')' : '"') == -1)
-		return -1;
-	return 0;
+	return bytes_append_char(b, comment ? ')' : '"');
 }
 
 /*
@@ -570,6 +599,7 @@ static void
 args_collect(struct inject *in, char **argv)
 {
 	for (; *argv != NULL; argv++) {
+		refuse_line_break_str("recipient argument", *argv);
 		in->collect = &in->rcpt_args;
 		in->first = NULL;
 		if (addr822_list(*argv, strlen(*argv), visit_rewrite, in,
@@ -616,7 +646,10 @@ main(int argc, char **argv)
 	static struct bytes firstbody = BYTES_INIT(INJECT_FIELD_MAX + 2);
 	static struct bytes sender = BYTES_INIT(CONTROL_LINE_BYTES);
 	static struct bytes tmp = BYTES_INIT(CONTROL_LINE_BYTES);
+	/* "Return-Path: <" quoted sender ">\n": quoting at most doubles */
+	static struct bytes rpline = BYTES_INIT(3 * CONTROL_LINE_BYTES);
 	const char *user, *host, *name, *suser, *shost;
+	const char *user_var = "USER", *host_var = "QMAILHOST";
 	const struct bytes *rcpts[2];
 	char date[DATE822_MAX];
 	char stamp[64];
@@ -637,7 +670,10 @@ main(int argc, char **argv)
 		case 'H': in.mode = MODE_BOTH; break;
 		case 'n': in.print = 1; break;
 		case 'N': in.print = 0; break;
-		case 'f': in.opt_sender = optarg; break;
+		case 'f':
+			refuse_line_break_str("-f sender", optarg);
+			in.opt_sender = optarg;
+			break;
 		case 'F': in.opt_name = optarg; break;
 		default: usage();
 		}
@@ -651,13 +687,20 @@ main(int argc, char **argv)
 	bytes_init(&in.return_path, CONTROL_LINE_BYTES);
 	controls_read(&in);
 
-	user = getenv_first(user_vars);
+	user = getenv_first(user_vars, &user_var);
 	if (user == NULL)
 		user = "anonymous";
-	host = getenv_first(host_vars);
-	name = in.opt_name != NULL ? in.opt_name : getenv_first(name_vars);
+	refuse_line_break_str(user_var, user);
+	host = getenv_first(host_vars, &host_var);
+	refuse_line_break_str(host_var, host);
+	name = in.opt_name != NULL ? in.opt_name :
+	    getenv_first(name_vars, NULL);
 	if (host == NULL)
 		host = in.defaulthost.s;
+	suser = getenv("QMAILSUSER");
+	shost = getenv("QMAILSHOST");
+	refuse_line_break_str("QMAILSUSER", suser);
+	refuse_line_break_str("QMAILSHOST", shost);
 
 	args_collect(&in, argv);
 	iobuf_init(&rd, 0, rdspace, sizeof(rdspace), -1);
@@ -708,8 +751,6 @@ main(int argc, char **argv)
 		check_limit(bytes_copy(&sender, in.return_path.s,
 				in.return_path.len), "sender");
 	} else {
-		suser = getenv("QMAILSUSER");
-		shost = getenv("QMAILSHOST");
 		check_limit(bytes_copy_str(&sender, suser ? suser : user),
 		    "sender");
 		if (bytes_cstr(&sender) == NULL)
@@ -751,6 +792,8 @@ main(int argc, char **argv)
 	}
 	if (bytes_cstr(&sender) == NULL)
 		nomem();
+	/* every source was checked; a rewrite cannot add a line break */
+	refuse_line_break("envelope sender", sender.s, sender.len);
 
 	/* the envelope recipients */
 	rcpts[0] = rcpts[1] = NULL;
@@ -779,7 +822,16 @@ main(int argc, char **argv)
 	/* out it goes */
 	sink.print = in.print;
 	if (in.print) {
+		/* as qmail: the envelope sender first, quoted */
 		iobuf_init(&sink.out, 1, sink.space, sizeof(sink.space), -1);
+		check_limit(bytes_append_str(&rpline, "Return-Path: <"),
+		    "sender");
+		if (sender.len > 0 &&
+		    quote_address(&rpline, sender.s, sender.len) == -1)
+			addrlist_fail("sender");
+		check_limit(bytes_append_str(&rpline, ">\n"), "sender");
+		sink_put(&sink, rpline.s, rpline.len);
+		bytes_free(&rpline);
 	} else if (qqueue_open(&sink.q, NULL) == -1) {
 		fatal(EXIT_TEMP, "unable to run qmail-queue");
 	}

@@ -6,7 +6,9 @@
  * (or to qmail-smtpd / qmail-qread for -bs / -bp), accepts and ignores
  * the rest that sendmail's callers commonly pass, rejects anything else
  * with a usage message, and execs the qmail program with an explicit
- * argv.  It never reads the message itself.
+ * argv.  It never reads the message itself.  An envelope address (-f,
+ * -r, a recipient) holding CR, LF or NUL is refused here already, as
+ * qmail-inject refuses it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +29,47 @@ usage(void)
 	fatalx(EXIT_PERM,
 	    "usage: sendmail [ -t ] [ -fsender ] [ -Fname ] [ -bp ] [ -bs ] "
 	    "[ arg ... ]");
+}
+
+/* refuse_line_break - no envelope address may hold CR or LF (argv
+ * strings cannot hold NUL); exit 100 before anything runs */
+static void
+refuse_line_break(const char *what, const char *value)
+{
+	if (strpbrk(value, "\r\n") != NULL)
+		fatalx(EXIT_PERM,
+		    "unable to accept %s: an address may not hold CR, LF or "
+		    "NUL", what);
+}
+
+/* setenv_or_die - one variable of the -bs environment */
+static void
+setenv_or_die(const char *name, const char *value)
+{
+	if (setenv(name, value, 1) == -1)
+		fatal(EXIT_TEMP, "unable to set %s", name);
+}
+
+/*
+ * smtpd_environment - sendmail -bs is a local user speaking SMTP: when
+ * PROTO is unset (not run by tcpserver or tcp-env), give qmail-smtpd
+ * the environment qmail's sendmail gives it, a trusted client on the
+ * loopback that may relay (RELAYCLIENT empty) with no size limit.
+ * When PROTO is set the environment is left alone.
+ */
+static void
+smtpd_environment(void)
+{
+	if (getenv("PROTO") != NULL)
+		return;
+	setenv_or_die("RELAYCLIENT", "");
+	setenv_or_die("DATABYTES", "0");
+	setenv_or_die("PROTO", "TCP");
+	setenv_or_die("TCPLOCALIP", "127.0.0.1");
+	setenv_or_die("TCPLOCALHOST", "localhost");
+	setenv_or_die("TCPREMOTEIP", "127.0.0.1");
+	setenv_or_die("TCPREMOTEHOST", "localhost");
+	setenv_or_die("TCPREMOTEINFO", "sendmail-bs");
 }
 
 /* run - exec QMAILHOME/bin/name with argv; only returns by dying */
@@ -66,7 +109,10 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 't': flagh = 1; break;
 		case 'f':
-		case 'r': sender = optarg; break;
+		case 'r':
+			refuse_line_break("-f sender", optarg);
+			sender = optarg;
+			break;
 		case 'F':
 			if (setenv("QMAILNAME", optarg, 1) == -1)
 				fatal(EXIT_TEMP, "unable to set QMAILNAME");
@@ -87,6 +133,7 @@ main(int argc, char **argv)
 			case 's':
 				if (optarg[1] != '\0')
 					usage();
+				smtpd_environment();
 				one[0] = s_smtpd;
 				one[1] = NULL;
 				run("qmail-smtpd", one);
@@ -115,8 +162,10 @@ main(int argc, char **argv)
 		args[n++] = sender;
 	}
 	args[n++] = s_dashdash;
-	for (i = 0; i < argc; i++)
+	for (i = 0; i < argc; i++) {
+		refuse_line_break("recipient argument", argv[i]);
 		args[n++] = argv[i];
+	}
 	args[n] = NULL;
 	run("qmail-inject", args);
 	return EXIT_TEMP;

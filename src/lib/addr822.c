@@ -8,6 +8,14 @@
  * several when words follow each other with nothing between them.  Each
  * segment is then turned into mailboxes, each mailbox's address given to
  * the callback, and the result re-emitted.
+ *
+ * The output is written so that it parses back to the same addresses:
+ * an address is written as its local part quoted when needed, '@', and
+ * its domain bare only when the domain, read again, gives exactly the
+ * same bytes as one address (atoms, dots and closed domain literals);
+ * any other domain is written as a quoted string.  An empty address is
+ * written <>; quoted strings, comments and literals that the input left
+ * open are closed without changing what they mean.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,6 +38,10 @@ struct tok {
 	const char *s;
 	size_t len;
 	int space_before; /* white space preceded it in the field */
+	int open;	  /* quoted string, literal or comment not closed */
+	int dangling;	  /* open, and its last byte is a backslash that
+			     escapes nothing */
+	size_t depth;	  /* an open comment: the ')' it lacks */
 };
 
 /* The tokens of one segment; at most ADDR822_ADDRESS_MAX bytes of text. */
@@ -77,8 +89,12 @@ token_next(const char *f, size_t len, size_t *pos, struct tok *t)
 	size_t i = *pos;
 	size_t start;
 	size_t depth;
+	char close;
 
 	t->space_before = 0;
+	t->open = 0;
+	t->dangling = 0;
+	t->depth = 0;
 	while (i < len && is_space((unsigned char)f[i])) {
 		t->space_before = 1;
 		i++;
@@ -90,27 +106,30 @@ token_next(const char *f, size_t len, size_t *pos, struct tok *t)
 	start = i;
 	switch (f[i]) {
 	case '"':
-		t->type = TOK_QUOTED;
-		for (i++; i < len && f[i] != '"'; i++)
-			if (f[i] == '\\' && i + 1 < len)
-				i++;
-		if (i < len)
-			i++;
-		break;
 	case '[':
-		t->type = TOK_LITERAL;
-		for (i++; i < len && f[i] != ']'; i++)
-			if (f[i] == '\\' && i + 1 < len)
-				i++;
+		t->type = f[i] == '"' ? TOK_QUOTED : TOK_LITERAL;
+		close = f[i] == '"' ? '"' : ']';
+		for (i++; i < len && f[i] != close; i++)
+			if (f[i] == '\\') {
+				if (i + 1 < len)
+					i++;
+				else
+					t->dangling = 1;
+			}
 		if (i < len)
 			i++;
+		else
+			t->open = 1;
 		break;
 	case '(':
 		t->type = TOK_COMMENT;
 		depth = 0;
 		for (; i < len; i++) {
-			if (f[i] == '\\' && i + 1 < len) {
-				i++;
+			if (f[i] == '\\') {
+				if (i + 1 < len)
+					i++;
+				else
+					t->dangling = 1;
 			} else if (f[i] == '(') {
 				depth++;
 			} else if (f[i] == ')') {
@@ -119,6 +138,10 @@ token_next(const char *f, size_t len, size_t *pos, struct tok *t)
 					break;
 				}
 			}
+		}
+		if (depth > 0) {
+			t->open = 1;
+			t->depth = depth;
 		}
 		break;
 	case '<': case '>': case '@': case ',': case ';': case ':': case '.':
@@ -200,41 +223,34 @@ append_clean(struct bytes *b, const char *s, size_t n)
 
 /*
  * append_token_text - a phrase or comment token as it will be printed;
- * an unterminated quoted string or comment is closed.
+ * an unterminated quoted string, literal or comment is closed (after a
+ * dangling backslash, a second one makes the pair an escaped backslash,
+ * so the closing byte really closes).
  */
 static int
 append_token_text(struct bytes *b, const struct tok *t)
 {
-	size_t depth = 0;
-	size_t i;
+	size_t depth;
 
 	if (append_clean(b, t->s, t->len) == -1)
 		return -1;
-	if (t->type == TOK_QUOTED) {
-		if (t->len < 2 || t->s[t->len - 1] != '"' ||
-		    t->s[t->len - 2] == '\\')
-			return bytes_append_str(b, t->len >= 2 &&
-				    t->s[t->len - 1] == '\\' ? "\\\"" : "\"");
-	} else if (t->type == TOK_COMMENT) {
-		for (i = 0; i < t->len; i++) {
-			if (t->s[i] == '\\' && i + 1 < t->len)
-				i++;
-			else if (t->s[i] == '(')
-				depth++;
-			else if (t->s[i] == ')' && depth > 0)
-				depth--;
-		}
-		if (t->len > 0 && t->s[t->len - 1] == '\\' &&
-		    bytes_append_char(b, ' ') == -1)
-			return -1;
-		while (depth-- > 0)
+	if (!t->open)
+		return 0;
+	if (t->dangling && bytes_append_char(b, '\\') == -1)
+		return -1;
+	switch (t->type) {
+	case TOK_QUOTED:
+		return bytes_append_char(b, '"');
+	case TOK_LITERAL:
+		return bytes_append_char(b, ']');
+	case TOK_COMMENT:
+		for (depth = t->depth; depth > 0; depth--)
 			if (bytes_append_char(b, ')') == -1)
 				return -1;
-	} else if (t->type == TOK_LITERAL) {
-		if (t->len < 2 || t->s[t->len - 1] != ']')
-			return bytes_append_char(b, ']');
+		return 0;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 /*
@@ -253,7 +269,7 @@ append_word_value(struct bytes *b, const struct tok *t)
 	end = t->len;
 	if (t->type == TOK_QUOTED) {
 		i = 1;
-		if (end >= 2 && t->s[end - 1] == '"')
+		if (!t->open)
 			end--;
 	}
 	for (; i < end; i++) {
@@ -268,7 +284,7 @@ append_word_value(struct bytes *b, const struct tok *t)
 		if (bytes_append_char(b, (char)c) == -1)
 			return -1;
 	}
-	if (t->type == TOK_LITERAL && (t->len < 2 || t->s[t->len - 1] != ']'))
+	if (t->type == TOK_LITERAL && t->open)
 		return bytes_append_char(b, ']');
 	return 0;
 }
@@ -349,13 +365,76 @@ visit_addr(struct lister *l)
 	return 0;
 }
 
+/*
+ * domain_is_bare - d[0..n), written right after an '@', parses back as
+ * exactly these bytes and as part of one address: only atoms, dots and
+ * closed domain literals with no white space in them, no white space
+ * between them, and never two words in a row (that would be two
+ * addresses).  The empty domain is bare.
+ */
+static int
+domain_is_bare(const char *d, size_t n)
+{
+	struct tok t;
+	size_t pos = 0;
+	size_t i;
+	int last_word = 0;
+
+	if (n > 0 && is_space((unsigned char)d[n - 1]))
+		return 0;
+	while (token_next(d, n, &pos, &t)) {
+		if (t.space_before || t.open)
+			return 0;
+		if (tok_is(&t, '.')) {
+			last_word = 0;
+			continue;
+		}
+		if (t.type != TOK_ATOM && t.type != TOK_LITERAL)
+			return 0;
+		if (last_word)
+			return 0;
+		for (i = 0; i < t.len; i++)
+			if (is_space((unsigned char)t.s[i]))
+				return 0;
+		last_word = 1;
+	}
+	return 1;
+}
+
+/*
+ * append_address - addr[0..n) in a form that parses back to exactly
+ * addr: the local part (all before the last '@') as quote_local writes
+ * it, then '@' and the domain, bare if domain_is_bare, else as a quoted
+ * string.  The empty address is <>.  On failure b may be partly
+ * appended to (the item is thrown away then).
+ */
+static int
+append_address(struct bytes *b, const char *addr, size_t n)
+{
+	const char *at;
+	size_t local;
+
+	if (n == 0)
+		return bytes_append_str(b, "<>");
+	at = memrchr(addr, '@', n);
+	if (at == NULL)
+		return quote_local(b, addr, n);
+	local = (size_t)(at - addr);
+	if (quote_local(b, addr, local) == -1 ||
+	    bytes_append_char(b, '@') == -1)
+		return -1;
+	if (domain_is_bare(at + 1, n - local - 1))
+		return bytes_append(b, at + 1, n - local - 1);
+	/* quote_local quotes anything that is not a dot-atom, and a
+	 * dot-atom is bare; it also refuses CR, LF and NUL */
+	return quote_local(b, at + 1, n - local - 1);
+}
+
 /* item_add_addr - the (visited) address, quoted, into the item */
 static int
 item_add_addr(struct lister *l)
 {
-	if (l->addr.len == 0)
-		return 0;
-	return quote_address(&l->item, l->addr.s, l->addr.len);
+	return append_address(&l->item, l->addr.s, l->addr.len);
 }
 
 /*
@@ -399,9 +478,13 @@ mailbox_angle(struct lister *l, const struct tok *t, size_t n, size_t from,
 		return -1;
 	if (l->item.len > 0 && bytes_append_char(&l->item, ' ') == -1)
 		return -1;
-	if (bytes_append_char(&l->item, '<') == -1 || item_add_addr(l) == -1 ||
-	    bytes_append_char(&l->item, '>') == -1)
+	if (l->addr.len == 0) {
+		if (bytes_append_str(&l->item, "<>") == -1)
+			return -1;
+	} else if (bytes_append_char(&l->item, '<') == -1 ||
+	    item_add_addr(l) == -1 || bytes_append_char(&l->item, '>') == -1) {
 		return -1;
+	}
 	while (i < n && (t[i].type == TOK_COMMENT || tok_is(&t[i], '>'))) {
 		if (t[i].type == TOK_COMMENT &&
 		    item_add_tokens(l, t, i, i + 1) == -1)

@@ -15,6 +15,9 @@
  * output, the field body is re-emitted with the changed addresses, the
  * local parts quoted again where needed (quote.h), display names and
  * comments kept, addresses separated by ", " and long lists folded.
+ * The output parses back to the same addresses (parse(format(parse(x)))
+ * == parse(x)): a domain that would not read back as itself is written
+ * as a quoted string (a@"x y"), an empty address as <>.
  *
  * The parser is lenient as qmail's is: an unterminated quoted string,
  * comment or domain literal ends at the end of the field; a stray '>' is

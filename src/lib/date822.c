@@ -3,16 +3,14 @@
  *
  * The day and month names are spelled here, not taken from the locale:
  * RFC 5322 wants the English abbreviations whatever LC_TIME says.  The
- * day of the month is written without a leading zero, as qmail does.
+ * day of the month is written without a leading zero and no day of the
+ * week is written (it is optional in RFC 5322), as qmail does.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "date822.h"
-
-static const char date822_days[7][4] = {
-    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
 static const char date822_months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
     "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -29,8 +27,7 @@ date822_fields_ok(const struct tm *tm)
 {
 	long long year = (long long)tm->tm_year + 1900;
 
-	if (tm->tm_mon < 0 || tm->tm_mon > 11 || tm->tm_wday < 0 ||
-	    tm->tm_wday > 6 || tm->tm_mday < 1 || tm->tm_mday > 31 ||
+	if (tm->tm_mon < 0 || tm->tm_mon > 11 || tm->tm_mday < 1 || tm->tm_mday > 31 ||
 	    tm->tm_hour < 0 || tm->tm_hour > 23 || tm->tm_min < 0 ||
 	    tm->tm_min > 59 || tm->tm_sec < 0 || tm->tm_sec > 60 || year < 0) {
 		errno = EOVERFLOW;
@@ -40,18 +37,17 @@ date822_fields_ok(const struct tm *tm)
 }
 
 /*
- * date822_write - "[Day, ]D Mon YYYY hh:mm:ss " followed by zone, into
- * s (DATE822_MAX bytes).  Returns the length or 0.
+ * date822_write - "D Mon YYYY hh:mm:ss " followed by zone, into s
+ * (DATE822_MAX bytes).  Returns the length or 0.
  */
 static size_t
-date822_write(char *s, const struct tm *tm, int with_day, const char *zone)
+date822_write(char *s, const struct tm *tm, const char *zone)
 {
 	int n;
 
 	if (!date822_fields_ok(tm))
 		return 0;
-	n = snprintf(s, DATE822_MAX, "%s%s%d %s %04lld %02d:%02d:%02d %s",
-	    with_day ? date822_days[tm->tm_wday] : "", with_day ? ", " : "",
+	n = snprintf(s, DATE822_MAX, "%d %s %04lld %02d:%02d:%02d %s",
 	    tm->tm_mday, date822_months[tm->tm_mon],
 	    (long long)tm->tm_year + 1900, tm->tm_hour, tm->tm_min, tm->tm_sec,
 	    zone);
@@ -69,7 +65,7 @@ date822_utc(char *s, time_t t)
 
 	if (gmtime_r(&t, &tm) == NULL)
 		return 0;
-	return date822_write(s, &tm, 0, "-0000");
+	return date822_write(s, &tm, "-0000");
 }
 
 /*
@@ -114,5 +110,5 @@ date822_local(char *s, time_t t)
 		return 0;
 	if (date822_zone(zone, tm.tm_gmtoff) == -1)
 		return 0;
-	return date822_write(s, &tm, 1, zone);
+	return date822_write(s, &tm, zone);
 }

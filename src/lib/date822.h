@@ -18,8 +18,9 @@
 size_t date822_utc(char *s, time_t t);
 
 /*
- * date822_local - "Sun, 22 Nov 2026 06:00:41 +0100" for t in the local
- * time zone, as a Date: header field.  Same contract as date822_utc.
+ * date822_local - "22 Nov 2026 06:00:41 +0100" for t in the local time
+ * zone, as a Date: header field (no day of the week, as qmail writes
+ * it).  Same contract as date822_utc.
  */
 size_t date822_local(char *s, time_t t);
 

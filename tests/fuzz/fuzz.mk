@@ -24,13 +24,15 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all $(WARN) -Wno-missing-prototypes \
                 -Isrc/lib
 FUZZ_TARGETS  = fuzz_smtp_command fuzz_smtp_data fuzz_smtp_reply fuzz_base64 \
-                fuzz_netstring
+                fuzz_netstring fuzz_addr822
 
 # The library sources each target needs.
 FUZZ_SRCS_fuzz_smtp_command = src/lib/smtpin.c src/lib/bytes.c src/lib/fmt.c
 FUZZ_SRCS_fuzz_smtp_data    = src/lib/smtpin.c src/lib/bytes.c src/lib/fmt.c
 FUZZ_SRCS_fuzz_smtp_reply   = src/lib/smtpreply.c src/lib/bytes.c src/lib/fmt.c
 FUZZ_SRCS_fuzz_base64       = src/lib/base64.c
+FUZZ_SRCS_fuzz_addr822      = src/lib/addr822.c src/lib/quote.c src/lib/bytes.c \
+                              src/lib/fmt.c
 FUZZ_SRCS_fuzz_netstring    = src/lib/netstring.c src/lib/bytes.c src/lib/fmt.c \
                               src/lib/deadline.c \
                               src/lib/iobuf.c

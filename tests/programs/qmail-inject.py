@@ -166,7 +166,9 @@ controls(**CTL)
 o = show(b"To: x@y.z\nBcc: hidden@y.z\nReturn-Path: <r@y.z>\n"
          b"Content-Length: 99\n\nbody\n", env=USER)
 t.eq(field(o, "Bcc"), [], "Bcc removed")
-t.eq(field(o, "Return-Path"), [], "Return-Path removed")
+# -n prints the envelope sender as a Return-Path line first; none other
+t.eq(field(o, "Return-Path"), ["<r@y.z>"],
+     "Return-Path removed (only -n's envelope line is left)")
 t.eq(field(o, "Content-Length"), [], "Content-Length removed")
 t.ok(o.endswith("\n\nbody\n"), "body follows the header unchanged")
 t.eq(len(field(o, "Date")), 1, "Date added")
@@ -213,9 +215,9 @@ t.eq(field(o, "From"), ["joe@dh.dd.example (Joe Public)"],
      "QMAILINJECT=c gives address-comment style")
 o = show(b"To: x@y.z\n\n", env=dict(USER, NAME="n", MAILNAME="m",
                                      QMAILNAME="q"))
-t.eq(field(o, "From"), ["q <joe@dh.dd.example>"], "QMAILNAME comes first")
+t.eq(field(o, "From"), ['"q" <joe@dh.dd.example>'], "QMAILNAME comes first")
 o = show(b"To: x@y.z\n\n", env=dict(USER, NAME="n", MAILNAME="m"))
-t.eq(field(o, "From"), ["m <joe@dh.dd.example>"], "then MAILNAME")
+t.eq(field(o, "From"), ['"m" <joe@dh.dd.example>'], "then MAILNAME")
 o = show(b"To: x@y.z\n\n", env=dict(USER, NAME="bad\nX-Injected: 1"))
 t.eq(field(o, "X-Injected"), [], "a line break in NAME injects nothing")
 for var, env, want in (
@@ -234,6 +236,44 @@ t.eq(field(o, "From"), ["joe@qh.org"], "QMAILHOST sets the host")
 o = show(b"To: x@y.z\n\n", env=dict(USER, MAILHOST="mh"))
 t.eq(field(o, "From"), ["joe@mh.dd.example"],
      "MAILHOST sets the host (and gets defaultdomain)")
+
+# qmail writes the full name as a quoted string, always (issue 12 A2)
+o = show(b"To: x@y.z\n\n", env=dict(USER, NAME="Alice Example"))
+t.eq(field(o, "From"), ['"Alice Example" <joe@dh.dd.example>'],
+     "full name written as a quoted string, as qmail")
+o = show(b"To: x@y.z\n\n", env=dict(USER, MAILNAME='Al "Bo" C\\d'))
+t.eq(field(o, "From"), ['"Al \\"Bo\\" C\\\\d" <joe@dh.dd.example>'],
+     "quote and backslash in the full name escaped")
+o = show(b"To: x@y.z\n\n", env=dict(USER, QMAILNAME="Eve\r\nBcc: v@x.org"))
+head = o.split("\n\n", 1)[0]
+t.ok(field(o, "From") == ['"Eve  Bcc: v@x.org" <joe@dh.dd.example>'] and
+     "\r" not in head and "\nBcc:" not in head,
+     "CR LF in QMAILNAME become spaces inside the quoted name")
+
+# --- -n prints the envelope sender first, as qmail (issue 12 A1) ------------
+def first_line(msg, args=(), env=None):
+    return show(msg, args, env).split("\n", 1)[0]
+
+
+t.eq(first_line(b"To: x@y.z\n\n", env=USER),
+     "Return-Path: <joe@dh.dd.example>",
+     "-n: Return-Path with the default envelope sender comes first")
+t.eq(first_line(b"To: x@y.z\n\n", ["-fbounce@x.org"], USER),
+     "Return-Path: <bounce@x.org>", "-n: -f sender shown")
+t.eq(first_line(b"To: x@y.z\n\n", ["-f", ""], USER), "Return-Path: <>",
+     "-n: null sender shown as <>")
+t.eq(first_line(b"To: x@y.z\n\n", ["-f", '"a b"@x.org'], USER),
+     'Return-Path: <"a b"@x.org>', "-n: sender quoted as qmail quotes it")
+o = show(b"Return-Path: <rp@x.org>\nTo: x@y.z\n\n", env=USER)
+t.ok(o.startswith("Return-Path: <rp@x.org>\n") and
+     o.count("Return-Path") == 1,
+     "-n: incoming Return-Path shown once, as the envelope sender")
+t.eq(first_line(b"To: x@y.z\n\n",
+                env=dict(USER, QMAILSUSER="su", QMAILSHOST="sh.org")),
+     "Return-Path: <su@sh.org>", "-n: QMAILSUSER and QMAILSHOST shown")
+t.eq(first_line(b"To: x@y.z\n\n", env=dict(USER, QMAILINJECT="r")),
+     'Return-Path: <"joe-@dh.dd.example-"@[]>',
+     "-n: QMAILINJECT=r VERP sender shown, quoted")
 
 # --- envelope, through the real queue ---------------------------------------
 rc, snd, rcpts, mess, err = envelope_of(
@@ -314,6 +354,46 @@ t.ok(snd is not None and re.match(r"^joe-\d+\.\d+@dh\.dd\.example$", snd)
      is not None, "QMAILINJECT=m: per-message VERP (date and pid)")
 rc, snd, rcpts, mess, err = envelope_of(b"Subject: none\n\n", env=USER)
 t.eq(rc, 100, "no recipients at all: exit 100")
+
+# CR, LF or NUL in an envelope address: refused, exit 100, nothing queued
+# (issue 12 C19)
+for what, msg, args, env in (
+        ("-f", b"To: a@x.org\n\n", ["-f", "s@x.org\nBcc: v@y.org"], USER),
+        ("a recipient argument", b"Subject: s\n\n",
+         ["-a", "a@x.org\r\nBcc: v@y.org"], USER),
+        ("QMAILSUSER", b"To: a@x.org\n\n", [],
+         dict(USER, QMAILSUSER="su\nBcc: v")),
+        ("QMAILSHOST", b"To: a@x.org\n\n", [],
+         dict(USER, QMAILSHOST="sh.org\rX: y")),
+        ("QMAILUSER", b"To: a@x.org\n\n", [],
+         dict(QMAILUSER="joe\nBcc: v@y.org")),
+        ("USER", b"To: a@x.org\n\n", [], dict(USER="joe\r")),
+        ("QMAILHOST", b"To: a@x.org\n\n", [],
+         dict(USER, QMAILHOST="h.org\nBcc: v@y.org")),
+        ("MAILHOST", b"To: a@x.org\n\n", [],
+         dict(USER, MAILHOST="h.org\n")),
+        ("QMAILDEFAULTHOST", b"To: a\n\n", [],
+         dict(USER, QMAILDEFAULTHOST="dh.org\nBcc: v@y.org")),
+        ("QMAILDEFAULTDOMAIN", b"To: a@b\n\n", [],
+         dict(USER, QMAILDEFAULTDOMAIN="dd\nBcc: v@y.org")),
+        ("QMAILPLUSDOMAIN", b"To: a@b+\n\n", [],
+         dict(USER, QMAILPLUSDOMAIN="pd\nBcc: v@y.org")),
+        ("QMAILIDHOST", b"To: a@x.org\n\n", [],
+         dict(USER, QMAILIDHOST="id.org>\nBcc: v@y.org"))):
+    instance_reset()
+    controls(**CTL)
+    rc, out, err = inject(msg, args, env)
+    t.ok(rc == 100 and b"may not hold CR, LF or NUL" in err and
+         err.startswith(b"qmail-inject: fatal: unable to accept ") and
+         queued() == [],
+         "CR/LF in %s: exit 100, clear message, nothing queued" % what)
+    rc, out, err = inject(msg, ["-n"] + args, env)
+    t.ok(rc == 100 and b"Bcc: v" not in out,
+         "CR/LF in %s: refused with -n too" % what)
+rc, snd, rcpts, mess, err = envelope_of(
+    b'To: "x\rBcc: v"@y.org\n\n', env=USER)
+t.ok(rc == 0 and rcpts == ["xBcc: v@y.org"] and b"\r" not in mess,
+     "a CR inside a header address never reaches the envelope")
 
 # QMAILQUEUE and queue failures
 instance_reset()

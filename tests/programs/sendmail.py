@@ -70,8 +70,20 @@ q = queued()
 t.ok(len(q) == 1 and q[0][1] == ["r@y.org"] and q[0][2] == ["a@b.org"],
      "-r sets the sender; ignored options take their arguments")
 if q:
-    t.ok(b"From: Full Name <joe@dh.dd.example>" in q[0][0],
-         "-F sets the full name")
+    t.ok(b'From: "Full Name" <joe@dh.dd.example>' in q[0][0],
+         "-F sets the full name (a quoted string, as qmail)")
+
+# CR, LF in an envelope address: refused by sendmail itself, exit 100,
+# nothing queued (issue 12 C19)
+for what, args in (("-f", ["-f", "s@y.org\nBcc: v@z.org", "a@b.org"]),
+                   ("-r", ["-r", "s@y.org\r", "a@b.org"]),
+                   ("a recipient", ["a@b.org\nBcc: v@z.org"]),
+                   ("a recipient with -t", ["-t", "a@b.org\r\nX: y"])):
+    setup()
+    rc, out, err = run(args, b"To: c@d.org\nSubject: s\n\nb\n")
+    t.ok(rc == 100 and err.startswith(b"sendmail: fatal: unable to accept ")
+         and b"may not hold CR, LF or NUL" in err and queued() == [],
+         "CR/LF in %s: exit 100, clear message, nothing queued" % what)
 
 setup()
 rc, out, err = run(["-t", "extra@b.org"], b"To: a@x.org\n\n")
@@ -87,6 +99,24 @@ t.eq(rc, 100, "unknown -b mode: exit 100")
 rc, out, err = run([], b"Subject: x\n\n")
 t.eq(rc, 100, "no recipients: exit 100")
 
+# -bs with PROTO unset: qmail's environment, so a local user may send to
+# any address through the real qmail-smtpd (issue 12 A3)
+setup()
+with open(os.path.join(QHOME, "control", "rcpthosts"), "w") as f:
+    f.write("me.example\n")
+rc, out, err = run(["-bs"], b"HELO localhost\r\nMAIL FROM:<joe@me.example>\r\n"
+                   b"RCPT TO:<a@elsewhere.example>\r\nDATA\r\n"
+                   b"Subject: bs\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+replies = out.decode("latin-1").split("\r\n")
+t.ok(rc == 0 and len(replies) > 3 and replies[3].startswith("250"),
+     "-bs: a local user may relay (RELAYCLIENT set; got %r)" % replies[3:4])
+q = queued()
+t.ok(len(q) == 1 and q[0][2] == ["a@elsewhere.example"],
+     "-bs: the message to a non-local address is queued")
+if q:
+    t.ok(b"\nReceived: from localhost (sendmail-bs@127.0.0.1)\n" in q[0][0],
+         "-bs: the Received line names sendmail-bs@127.0.0.1")
+
 setup()
 smtpd = os.path.join(QHOME, "bin", "qmail-smtpd")
 if os.path.exists(smtpd):
@@ -100,6 +130,23 @@ with open(smtpd, "w") as f:
 os.chmod(smtpd, 0o755)
 rc, out, err = run(["-bs"])
 t.ok(rc == 0 and out == b"smtpd-ran 0\n", "-bs runs bin/qmail-smtpd")
+with open(smtpd, "w") as f:
+    f.write("#!/bin/sh\nfor v in RELAYCLIENT DATABYTES PROTO TCPLOCALIP "
+            "TCPLOCALHOST TCPREMOTEIP TCPREMOTEHOST TCPREMOTEINFO; do\n"
+            "  eval \"x=\\${$v-unset}\"; echo \"$v=$x\"; done\n")
+rc, out, err = run(["-bs"])
+t.eq(out.decode().split("\n")[:-1],
+     ["RELAYCLIENT=", "DATABYTES=0", "PROTO=TCP", "TCPLOCALIP=127.0.0.1",
+      "TCPLOCALHOST=localhost", "TCPREMOTEIP=127.0.0.1",
+      "TCPREMOTEHOST=localhost", "TCPREMOTEINFO=sendmail-bs"],
+     "-bs with PROTO unset: qmail's environment for qmail-smtpd")
+rc, out, err = run(["-bs"], env={"PROTO": "TCP", "TCPREMOTEIP": "10.1.2.3",
+                                 "DATABYTES": "7"})
+t.eq(out.decode().split("\n")[:-1],
+     ["RELAYCLIENT=unset", "DATABYTES=7", "PROTO=TCP", "TCPLOCALIP=unset",
+      "TCPLOCALHOST=unset", "TCPREMOTEIP=10.1.2.3", "TCPREMOTEHOST=unset",
+      "TCPREMOTEINFO=unset"],
+     "-bs with PROTO set: the environment is left alone")
 
 qread = os.path.join(QHOME, "bin", "qmail-qread")
 saved = None

@@ -213,6 +213,134 @@ test_folding(void **state)
 	bytes_free(&out);
 }
 
+/*
+ * parse_twice - parse f[0..n), then parse its output; the addresses of
+ * both parses into l1 and l2 (joined by '|'), the outputs into o1, o2.
+ */
+static void
+parse_twice(const char *f, size_t n, struct seen *l1, struct seen *l2,
+    struct bytes *o1, struct bytes *o2)
+{
+	long n1, n2;
+
+	l1->rewrite = l2->rewrite = 0;
+	bytes_init(&l1->list, 1 << 20);
+	bytes_init(&l2->list, 1 << 20);
+	bytes_init(o1, 1 << 20);
+	bytes_init(o2, 1 << 20);
+	n1 = addr822_list(f, n, collect, l1, o1, 4);
+	assert_true(n1 >= 0);
+	n2 = addr822_list(o1->s == NULL ? "" : o1->s, o1->len, collect, l2, o2,
+	    4);
+	if (n2 != n1 || l1->list.len != l2->list.len ||
+	    (l1->list.len > 0 &&
+		memcmp(l1->list.s, l2->list.s, l1->list.len) != 0))
+		fail_msg("round trip of \"%.*s\": %ld addresses \"%.*s\", "
+			 "output \"%.*s\" gives %ld \"%.*s\"",
+		    (int)n, f, n1, (int)l1->list.len,
+		    l1->list.s ? l1->list.s : "", (int)o1->len,
+		    o1->s ? o1->s : "", n2, (int)l2->list.len,
+		    l2->list.s ? l2->list.s : "");
+}
+
+static void
+free_twice(struct seen *l1, struct seen *l2, struct bytes *o1,
+    struct bytes *o2)
+{
+	bytes_free(&l1->list);
+	bytes_free(&l2->list);
+	bytes_free(o1);
+	bytes_free(o2);
+}
+
+/* round_trip - field's output parses back to field's addresses; and the
+ * output, if want_out is not NULL, is want_out */
+static void
+round_trip(const char *field, const char *want_addrs, const char *want_out)
+{
+	struct seen l1, l2;
+	struct bytes o1, o2;
+
+	parse_twice(field, strlen(field), &l1, &l2, &o1, &o2);
+	assert_non_null(bytes_cstr(&l1.list));
+	assert_string_equal(l1.list.s, want_addrs);
+	if (want_out != NULL) {
+		assert_non_null(bytes_cstr(&o1));
+		assert_string_equal(o1.s, want_out);
+	}
+	free_twice(&l1, &l2, &o1, &o2);
+}
+
+/* issue 12 C24: parse(format(parse(x))) == parse(x) */
+static void
+test_round_trip(void **state)
+{
+	(void)state;
+	/* an open literal took the comma in: its domain gets quoted */
+	round_trip("a[0.@y,b", "a|[0.@y,b]", "a, \"[0.\"@\"y,b]\"");
+	/* a domain that is not atoms and dots is written quoted */
+	round_trip("a@\"x y\"", "a@x y", "a@\"x y\"");
+	round_trip("<a@\"x>y\">", "a@x>y", "<a@\"x>y\">");
+	round_trip("a@b.c, a@b., a@", "a@b.c|a@b.|a@", "a@b.c, a@b., a@");
+	round_trip("a@[1.2.3.4], b@x.[5]", "a@[1.2.3.4]|b@x.[5]",
+	    "a@[1.2.3.4], b@x.[5]");
+	round_trip("<a@x[1]>", "a@x[1]", "<a@\"x[1]\">");
+	round_trip("<a@[x y]>", "a@[xy]", "<a@[xy]>");
+	/* an empty address stays one */
+	round_trip("\"\"", "", "<>");
+	round_trip("\"\" \"\", x", "x", "<>, <>, x");
+	assert_int_equal(addr822_list("<>, <>, x", 9, NULL, NULL, NULL, 0), 3);
+	round_trip("Name <>", "", "Name <>");
+	/* '@' and the local part */
+	round_trip("\"a@b\"@c", "a@b@c", "\"a@b\"@c");
+	round_trip("@", "@", "\"\"@");
+	round_trip(".", ".", "\".\"");
+	round_trip("a\\@b", "a\\@b", "\"a\\\\\"@b");
+	/* an escaped backslash ends a quoted string: it is not reopened */
+	round_trip("\"x\\\\\" <y@z>, b@c", "y@z|b@c", "\"x\\\\\" <y@z>, b@c");
+	/* open constructs closed so that they close */
+	round_trip("a@b (c\\", "a@b", "a@b (c\\\\)");
+	round_trip("a@b (c\\\\", "a@b", "a@b (c\\\\)");
+	round_trip("x, [a\\", "x|[a\\]", "x, \"[a\\\\]\"");
+	round_trip("\"ab\\", "ab\\", "\"ab\\\\\"");
+	round_trip("\"ab\\\"", "ab\"", "\"ab\\\"\"");
+	/* groups */
+	round_trip("g: a; h: b;", "a|b", "g: a;, h: b;");
+	round_trip("g: x:y <a>, b:c;", "a|bc", "g: x:y <a>, bc;");
+}
+
+/*
+ * test_round_trip_exhaustive - every field of up to 5 bytes from the
+ * bytes that matter to the parser round-trips
+ */
+static void
+test_round_trip_exhaustive(void **state)
+{
+	static const char alphabet[] = "a@.,;:<>\"()[]\\ \n";
+	const size_t k = sizeof(alphabet) - 1;
+	char f[5];
+	size_t len, i, idx, total;
+	struct seen l1, l2;
+	struct bytes o1, o2;
+
+	(void)state;
+	for (len = 1; len <= 5; len++) {
+		total = 1;
+		for (i = 0; i < len; i++)
+			total *= k;
+		for (idx = 0; idx < total; idx++) {
+			size_t v = idx;
+
+			for (i = 0; i < len; i++) {
+				f[i] = alphabet[v % k];
+				v /= k;
+			}
+			parse_twice(f, len, &l1, &l2, &o1, &o2);
+			free_twice(&l1, &l2, &o1, &o2);
+		}
+	}
+}
+
 /* stop - a callback that fails */
 static int
 stop(void *ctx, struct bytes *addr)
@@ -244,6 +372,8 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_callback_error),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip_exhaustive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

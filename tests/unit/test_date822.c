@@ -89,10 +89,10 @@ test_local_utc(void **state)
 {
 	(void)state;
 	zone_set("UTC");
-	assert_local(0, "Thu, 1 Jan 1970 00:00:00 +0000");
-	assert_local(1700000000, "Tue, 14 Nov 2023 22:13:20 +0000");
-	assert_local(1709208000, "Thu, 29 Feb 2024 12:00:00 +0000");
-	assert_local(951782400, "Tue, 29 Feb 2000 00:00:00 +0000");
+	assert_local(0, "1 Jan 1970 00:00:00 +0000");
+	assert_local(1700000000, "14 Nov 2023 22:13:20 +0000");
+	assert_local(1709208000, "29 Feb 2024 12:00:00 +0000");
+	assert_local(951782400, "29 Feb 2000 00:00:00 +0000");
 }
 
 static void
@@ -100,10 +100,10 @@ test_local_posix_newfoundland(void **state)
 {
 	(void)state;
 	zone_set("NST3:30");
-	assert_local(0, "Wed, 31 Dec 1969 20:30:00 -0330");
-	assert_local(1700000000, "Tue, 14 Nov 2023 18:43:20 -0330");
-	assert_local(1709208000, "Thu, 29 Feb 2024 08:30:00 -0330");
-	assert_local(951782400, "Mon, 28 Feb 2000 20:30:00 -0330");
+	assert_local(0, "31 Dec 1969 20:30:00 -0330");
+	assert_local(1700000000, "14 Nov 2023 18:43:20 -0330");
+	assert_local(1709208000, "29 Feb 2024 08:30:00 -0330");
+	assert_local(951782400, "28 Feb 2000 20:30:00 -0330");
 }
 
 static void
@@ -111,10 +111,10 @@ test_local_posix_india(void **state)
 {
 	(void)state;
 	zone_set("IST-5:30");
-	assert_local(0, "Thu, 1 Jan 1970 05:30:00 +0530");
-	assert_local(1700000000, "Wed, 15 Nov 2023 03:43:20 +0530");
-	assert_local(1709251199, "Fri, 1 Mar 2024 05:29:59 +0530");
-	assert_local(951782400, "Tue, 29 Feb 2000 05:30:00 +0530");
+	assert_local(0, "1 Jan 1970 05:30:00 +0530");
+	assert_local(1700000000, "15 Nov 2023 03:43:20 +0530");
+	assert_local(1709251199, "1 Mar 2024 05:29:59 +0530");
+	assert_local(951782400, "29 Feb 2000 05:30:00 +0530");
 }
 
 static void
@@ -122,8 +122,8 @@ test_local_posix_dst_rule(void **state)
 {
 	(void)state;
 	zone_set("EST5EDT,M3.2.0,M11.1.0");
-	assert_local(1700000000, "Tue, 14 Nov 2023 17:13:20 -0500");
-	assert_local(1688169600, "Fri, 30 Jun 2023 20:00:00 -0400");
+	assert_local(1700000000, "14 Nov 2023 17:13:20 -0500");
+	assert_local(1688169600, "30 Jun 2023 20:00:00 -0400");
 }
 
 static void
@@ -134,13 +134,13 @@ test_local_olson_zones(void **state)
 	    access("/usr/share/zoneinfo/Asia/Kolkata", R_OK) != 0)
 		skip();
 	zone_set("America/St_Johns");
-	assert_local(0, "Wed, 31 Dec 1969 20:30:00 -0330");
-	assert_local(1709208000, "Thu, 29 Feb 2024 08:30:00 -0330");
+	assert_local(0, "31 Dec 1969 20:30:00 -0330");
+	assert_local(1709208000, "29 Feb 2024 08:30:00 -0330");
 	/* summer time there is two and a half hours behind */
-	assert_local(1688169600, "Fri, 30 Jun 2023 21:30:00 -0230");
+	assert_local(1688169600, "30 Jun 2023 21:30:00 -0230");
 	zone_set("Asia/Kolkata");
-	assert_local(0, "Thu, 1 Jan 1970 05:30:00 +0530");
-	assert_local(1700000000, "Wed, 15 Nov 2023 03:43:20 +0530");
+	assert_local(0, "1 Jan 1970 05:30:00 +0530");
+	assert_local(1700000000, "15 Nov 2023 03:43:20 +0530");
 }
 
 static void
@@ -149,9 +149,9 @@ test_local_offset_with_seconds(void **state)
 	(void)state;
 	/* old local mean time offsets: the seconds are dropped */
 	zone_set("LMT-0:19:32");
-	assert_local(0, "Thu, 1 Jan 1970 00:19:32 +0019");
+	assert_local(0, "1 Jan 1970 00:19:32 +0019");
 	zone_set("LMT+0:19:32");
-	assert_local(0, "Wed, 31 Dec 1969 23:40:28 -0019");
+	assert_local(0, "31 Dec 1969 23:40:28 -0019");
 }
 
 static void
@@ -159,7 +159,25 @@ test_local_five_digit_year(void **state)
 {
 	(void)state;
 	zone_set("IST-5:30");
-	assert_local(253402300799, "Sat, 1 Jan 10000 05:29:59 +0530");
+	assert_local(253402300799, "1 Jan 10000 05:29:59 +0530");
+}
+
+/* qmail writes no day of the week: "7 Dec 2026 15:16:54 +0000" */
+static void
+test_local_no_weekday(void **state)
+{
+	char s[DATE822_MAX];
+	time_t t;
+
+	(void)state;
+	zone_set("UTC");
+	assert_local(1796656614, "7 Dec 2026 15:16:54 +0000");
+	/* any instant: starts with the day of the month, holds no comma */
+	for (t = 0; t < 7 * 86400; t += 86400 + 3601) {
+		assert_true(date822_local(s, t) > 0);
+		assert_true(s[0] >= '1' && s[0] <= '9');
+		assert_null(strchr(s, ','));
+	}
 }
 
 static void
@@ -192,6 +210,7 @@ main(void)
 	    cmocka_unit_test(test_local_olson_zones),
 	    cmocka_unit_test(test_local_offset_with_seconds),
 	    cmocka_unit_test(test_local_five_digit_year),
+	    cmocka_unit_test(test_local_no_weekday),
 	    cmocka_unit_test(test_unconvertible_times),
 	};
 
